@@ -1,0 +1,237 @@
+"""The domain types passed along the pipeline: a loaded Filing, its Tables and their typed Facts.
+
+Every stage after loading speaks in these types; nothing downstream sees HTML, PDF objects or SGML.
+Line numbers are 1-based positions in `Filing.lines`, the filing's normalised text: for text and
+PDF-converted filings that is the file's own text, for HTML it is the rendered text (one line per
+block element, one line per table row), so a citation points at something a person can read.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import Enum
+
+from pydantic import BaseModel, Field
+
+
+class Scale(str, Enum):
+    """The multiplier a table states for its amounts ("in thousands")."""
+
+    UNITS = "units"
+    THOUSANDS = "thousands"
+    MILLIONS = "millions"
+    BILLIONS = "billions"
+
+    @property
+    def factor(self) -> int:
+        return {"units": 1, "thousands": 10**3, "millions": 10**6, "billions": 10**9}[self.value]
+
+
+class Unit(str, Enum):
+    USD = "USD"
+    USD_PER_SHARE = "USD/share"
+    SHARES = "shares"
+    PERCENT = "percent"
+    NUMBER = "number"  # counts that are neither money nor shares: stores, employees, units sold
+    RATIO = "ratio"
+
+
+class Format(str, Enum):
+    """What a file is, detected from its content (never from its name)."""
+
+    EDGAR_SUBMISSION = "edgar-submission"  # SGML full-submission .txt, or a bare <DOCUMENT> wrapper
+    HTML = "html"
+    PDF = "pdf"
+    TEXT = "text"  # plain text, including text converted from PDF
+
+
+# ---------------------------------------------------------------------------------------------
+# What a loader produces: text lines, documents, and (for structured formats) raw table grids.
+# ---------------------------------------------------------------------------------------------
+
+
+class Document(BaseModel):
+    """One document of a filing: the 8-K itself, an EX-99.1 press release, a PDF's text."""
+
+    type: str = Field(description="EDGAR document type, e.g. '8-K', 'EX-99.1'; 'MAIN' when the file has no wrapper")
+    filename: str | None = None
+    description: str | None = None
+    line_start: int
+    line_end: int
+
+
+class Section(BaseModel):
+    """A heading and the lines it governs, so chunks and citations can name where they are."""
+
+    title: str
+    line_start: int
+    line_end: int
+    document: str | None = None
+
+
+class RawCell(BaseModel):
+    """One cell as the source lays it out, before any typing.
+
+    `start`/`end` place the cell horizontally in its row, in the table's own coordinates: grid
+    columns for HTML (end exclusive, colspan expanded), character offsets for aligned text. The
+    parser uses them to put header cells over the value columns they span.
+    """
+
+    text: str
+    start: int
+    end: int
+
+
+class RawRow(BaseModel):
+    line: int
+    cells: list[RawCell]
+
+
+class RawTable(BaseModel):
+    """A table region as found in the source: rows of positioned cells, with its source lines."""
+
+    line_start: int
+    line_end: int
+    rows: list[RawRow]
+    grid: str = Field(description="'html' when positions are grid columns, 'text' when character offsets")
+    document: str | None = None
+
+
+class LoadedText(BaseModel):
+    """A loader's whole output: the normalised text and what the source's structure told us."""
+
+    format: Format
+    lines: list[str]
+    documents: list[Document] = []
+    raw_tables: list[RawTable] = Field(
+        default=[], description="tables the source's structure delimits (HTML); text tables are found later"
+    )
+    company: str | None = None
+    form: str | None = None
+    date: date | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# What the table parser produces.
+# ---------------------------------------------------------------------------------------------
+
+
+class Period(BaseModel):
+    """A reporting period: an instant (balance sheet, months None) or a duration ending on `end`."""
+
+    end: date | None = None
+    months: int | None = None
+    weeks: int | None = None
+
+    @property
+    def is_instant(self) -> bool:
+        return self.months is None and self.weeks is None
+
+
+class Column(BaseModel):
+    label: str
+    period_end: date | None = None
+    months: int | None = None
+    weeks: int | None = None
+    kind: str = Field(default="value", description="'value', or 'change' / 'percent-change' for derived columns a table prints")
+
+    @property
+    def period(self) -> Period:
+        return Period(end=self.period_end, months=self.months, weeks=self.weeks)
+
+
+class Row(BaseModel):
+    label: str
+    unit: Unit
+    scale: Scale
+    values: list[float | None]
+    line: int
+    verified: bool = False
+    is_total: bool = False
+    section: str | None = Field(default=None, description="the caption rows above it, e.g. 'Revenues:'")
+    texts: list[str | None] = Field(default=[], description="each value as the filing prints it")
+
+
+class RejectedRow(BaseModel):
+    line: int
+    text: str
+    reason: str
+
+
+class Table(BaseModel):
+    id: str
+    title: str
+    scale: Scale
+    line_start: int
+    line_end: int
+    columns: list[Column]
+    rows: list[Row]
+    rejected_rows: list[RejectedRow] = []
+    document: str | None = None
+
+    def facts(self) -> list["Fact"]:
+        out = []
+        for row in self.rows:
+            for i, (col, value) in enumerate(zip(self.columns, row.values)):
+                if value is None:
+                    continue
+                out.append(
+                    Fact(
+                        table=self.id,
+                        table_title=self.title,
+                        label=row.label,
+                        section=row.section,
+                        column=col.label,
+                        column_index=i,
+                        column_kind=col.kind,
+                        period=col.period,
+                        value=value,
+                        text=row.texts[i] if i < len(row.texts) else None,
+                        unit=row.unit,
+                        scale=row.scale,
+                        line=row.line,
+                        verified=row.verified,
+                    )
+                )
+        return out
+
+
+class Fact(BaseModel):
+    """One typed cell: the unit of truth every figure answer is built from."""
+
+    table: str
+    table_title: str
+    label: str
+    section: str | None = None
+    column: str
+    column_index: int
+    column_kind: str = "value"
+    period: Period
+    value: float
+    text: str | None = None
+    unit: Unit
+    scale: Scale
+    line: int
+    verified: bool = False
+
+
+class Filing(BaseModel):
+    """A loaded, parsed filing: what the store keeps and the answer engine reads."""
+
+    id: str = Field(description="content hash of the file's bytes")
+    name: str
+    format: Format
+    company: str | None = None
+    form: str | None = None
+    date: date | None = None
+    fiscal_year_end: str | None = Field(default=None, description="'MM-DD' of the filer's fiscal year end, when the filing shows it")
+    documents: list[Document] = []
+    sections: list[Section] = []
+    lines: list[str]
+    tables: list[Table] = []
+
+    def facts(self) -> list[Fact]:
+        return [fact for table in self.tables for fact in table.facts()]
+
+    def line(self, number: int) -> str:
+        return self.lines[number - 1] if 1 <= number <= len(self.lines) else ""

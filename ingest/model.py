@@ -8,7 +8,7 @@ block element, one line per table row), so a citation points at something a pers
 
 from __future__ import annotations
 
-from datetime import date
+import datetime as dt
 from enum import Enum
 
 from pydantic import BaseModel, Field
@@ -108,7 +108,7 @@ class LoadedText(BaseModel):
     )
     company: str | None = None
     form: str | None = None
-    date: date | None = None
+    date: dt.date | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -119,7 +119,7 @@ class LoadedText(BaseModel):
 class Period(BaseModel):
     """A reporting period: an instant (balance sheet, months None) or a duration ending on `end`."""
 
-    end: date | None = None
+    end: dt.date | None = None
     months: int | None = None
     weeks: int | None = None
 
@@ -130,7 +130,7 @@ class Period(BaseModel):
 
 class Column(BaseModel):
     label: str
-    period_end: date | None = None
+    period_end: dt.date | None = None
     months: int | None = None
     weeks: int | None = None
     kind: str = Field(default="value", description="'value', or 'change' / 'percent-change' for derived columns a table prints")
@@ -223,7 +223,7 @@ class Filing(BaseModel):
     format: Format
     company: str | None = None
     form: str | None = None
-    date: date | None = None
+    date: dt.date | None = None
     fiscal_year_end: str | None = Field(default=None, description="'MM-DD' of the filer's fiscal year end, when the filing shows it")
     documents: list[Document] = []
     sections: list[Section] = []

@@ -1,0 +1,359 @@
+"""Turn a RawTable (positioned cells) into a typed Table of Rows and Facts.
+
+The parser is deterministic and conservative: a cell becomes a value only when the number grammar
+spells one; a row whose cells are damaged (OCR) is rejected with its reason instead of guessed at.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from filingqa.ingest.model import Column, RawCell, RawRow, RawTable, RejectedRow, Row, Scale, Table, Unit
+from filingqa.ingest.numbers import Amount, MalformedNumber, is_currency_only, parse_amount
+from filingqa.ingest.periods import find_dates, find_durations, find_month_days, find_years
+from filingqa.ingest.tables.columns import CHANGE_WORDS, assign_header_cells, column_count, column_spans, place_values
+from filingqa.ingest.tables.segment import TITLE_WORDS, YEAR_CELL
+from filingqa.ingest.tables.verify import verify_rows
+
+_SCALE = re.compile(
+    r"\b(?:in|\$|dollars|amounts|usd)\s*(?:in\s+)?\(?(?P<word>thousands|millions|billions)\b|\((?P<word2>thousands|millions|billions)\b|\$\s*000s?\b|\(000'?s\)|000s omitted",
+    re.IGNORECASE,
+)
+_SHARE_SCALE = re.compile(
+    r"shares?\b[^.;)]{0,40}?\b(?:in|reflected in|stated in|presented in|are in)\s+(?P<word>thousands|millions|billions)",
+    re.IGNORECASE,
+)
+_PER_SHARE = re.compile(r"per\s+(?:common\s+|basic\s+|diluted\s+|ordinary\s+)*(?:share|unit)|\beps\b|earnings\s*/?\s*\(?loss\)?\s+per|per[\s-]share", re.IGNORECASE)
+_SHARES = re.compile(
+    r"\bshares\b|\bshare count|\bunits outstanding\b", re.IGNORECASE
+)
+_SHARES_CONTEXT = re.compile(r"weighted|average|outstanding|used in|number of|basic|diluted|issued", re.IGNORECASE)
+_PERCENT_LABEL = re.compile(r"%|\bpercent|\bmargin\b|\brate\b|\bratio\b", re.IGNORECASE)
+_TOTAL = re.compile(r"^\s*(total|net|subtotal|sum)\b", re.IGNORECASE)
+_FOOTNOTE = re.compile(r"(\s*\((?:\d{1,2}|[a-z]|[ivx]+)\))+\s*$|\s*\*+\s*$|[\u00b9\u00b2\u00b3\u2070-\u2079]+\s*$")
+_LEADER = re.compile(r"(\s*\.){3,}\s*$|\s*[_\-]{3,}\s*$")
+_HEADER_TEXT = re.compile(r"[A-Za-z0-9%]{2,}|%")
+_LETTER_WORD = re.compile(r"[A-Za-z]{2,}")
+# Conversion debris that is never content: bullets, stray underline markup, lone dots.
+_NOISE = re.compile(r"^[\s•·∙●▪\u2022\u00b7.]+$|</?u>|</?b>|</?i>")
+SCALE_WORDS = {"thousands": Scale.THOUSANDS, "millions": Scale.MILLIONS, "billions": Scale.BILLIONS}
+
+
+@dataclass
+class ParsedRow:
+    line: int
+    label: str
+    cells: list[RawCell | None]
+    section: str | None
+    amounts: list[Amount | None] = field(default_factory=list)
+
+
+def find_scale(texts: list[str]) -> tuple[Scale, Scale | None]:
+    """The table's stated scale, and a separate scale for share counts when one is stated."""
+    scale, share_scale = Scale.UNITS, None
+    for text in texts:
+        m = _SCALE.search(text)
+        if m:
+            word = (m["word"] or m["word2"] or "thousands").lower()
+            scale = SCALE_WORDS[word]
+            sm = _SHARE_SCALE.search(text)
+            if sm:
+                share_scale = SCALE_WORDS[sm["word"].lower()]
+            return scale, share_scale
+    return scale, share_scale
+
+
+def clean_label(text: str) -> str:
+    label = text.replace("\u00a0", " ").strip()
+    label = _LEADER.sub("", label)
+    label = _FOOTNOTE.sub("", label)
+    label = label.rstrip(" :$").strip()
+    return re.sub(r"\s+", " ", label)
+
+
+def _is_value_cell(cell: RawCell) -> bool:
+    if is_currency_only(cell.text):
+        return False
+    try:
+        return parse_amount(cell.text) is not None
+    except MalformedNumber:
+        return True
+
+
+def _clean_cell(cell: RawCell) -> RawCell:
+    text = _NOISE.sub("", cell.text).strip()
+    return cell if text == cell.text else RawCell(text=text, start=cell.start, end=cell.end)
+
+
+def _split_row(row: RawRow) -> tuple[str, list[RawCell]]:
+    """A row's label text and its value cells (currency-only and noise cells dropped)."""
+    cells = [c for c in map(_clean_cell, row.cells) if c.text]
+    label_parts: list[str] = []
+    values: list[RawCell] = []
+    for cell in cells:
+        if is_currency_only(cell.text):
+            continue
+        if _is_value_cell(cell):
+            values.append(cell)
+        elif not values:
+            label_parts.append(cell.text)
+        else:
+            # Text after the values ("n/m", a note): keep its place so columns stay aligned.
+            values.append(cell)
+    return " ".join(label_parts), values
+
+
+def _parse_cell(cell: RawCell | None) -> tuple[Amount | None, str | None]:
+    if cell is None:
+        return None, None
+    try:
+        return parse_amount(cell.text), None
+    except MalformedNumber:
+        return None, cell.text
+
+
+def parse_table(raw: RawTable, context: list[str], table_id: str) -> Table | None:
+    """Parse one table; None when it holds no financial data (a layout table, a list)."""
+    header_rows: list[RawRow] = []
+    body: list[tuple[RawRow, str, list[RawCell]]] = []
+    for row in raw.rows:
+        label, values = _split_row(row)
+        is_years = values and all(YEAR_CELL.match(v.text.replace(" ", "")) for v in values)
+        if not body and (not values or is_years):
+            header_rows.append(row)
+        elif is_years and not label.strip():
+            header_rows.append(row)  # a second header further down is still a header
+        else:
+            body.append((row, label, values))
+    value_rows = [values for _, _, values in body if values]
+    width = column_count([len(v) for v in value_rows])
+    if width == 0 or len(value_rows) < 1:
+        return None
+    spans = column_spans(value_rows, width)
+
+    # Header text per column, top to bottom.
+    header_texts: list[list[str]] = [[] for _ in range(width)]
+    header_lines_text: list[str] = []
+    for row in header_rows:
+        cells = [c for c in map(_clean_cell, row.cells) if c.text]
+        over = [c for c in cells if _over_values(c, spans, raw.grid) and _HEADER_TEXT.search(c.text)]
+        header_lines_text.append(" ".join(c.text for c in cells))
+        for i, texts in enumerate(assign_header_cells(over, spans, raw.grid)):
+            header_texts[i].extend(texts)
+    title = _title(context)
+    scale, share_scale = find_scale(header_lines_text + list(reversed(context)))
+    columns = _columns(header_texts, title, width)
+
+    rows: list[Row] = []
+    rejected: list[RejectedRow] = []
+    section: str | None = None
+    pending_label: list[str] = []
+    table_text = " ".join(context[-3:] + header_lines_text)
+    for row, label, values in body:
+        row_text = " ".join(c.text for c in row.cells)
+        if not values:
+            text = clean_label(label)
+            if text:
+                pending_label.append(text)
+            continue
+        label = clean_label(label)
+        if pending_label and (not label or label[:1].islower() or _continues(pending_label[-1])):
+            label = " ".join(pending_label[-3:] + ([label] if label else []))
+            pending_label = pending_label[:-3]
+        if pending_label:
+            section = pending_label[-1]
+            pending_label = []
+        if len(values) > width:
+            values = _drop_stray_cells(values, spans)
+        slots = place_values(values, spans)
+        amounts = [_parse_cell(cell)[0] for cell in slots]
+        damaged = [c.text for c in values if _parse_cell(c)[1] is not None]
+        problems = []
+        if damaged:
+            problems.append("malformed number(s) " + ", ".join(repr(d) for d in damaged) + " (OCR damage)")
+        if not _LETTER_WORD.search(label):
+            problems.append(f"no legible line-item label ({label!r})")
+        if len(values) > width:
+            problems.append(f"{len(values)} value cells where the table has {width} columns")
+        if problems:
+            rejected.append(RejectedRow(line=row.line, text=row_text, reason="; ".join(problems) + "; no value is guessed"))
+            continue
+        unit, row_scale = _unit(label, amounts, scale, share_scale, section, table_text)
+        rows.append(
+            Row(
+                label=label,
+                unit=unit,
+                scale=row_scale,
+                values=[a.value if a is not None else None for a in amounts],
+                texts=[c.text if c is not None else None for c in slots],
+                line=row.line,
+                is_total=bool(_TOTAL.match(label)),
+                section=section,
+            )
+        )
+    if not rows:
+        return None
+    verify_rows(rows)
+    return Table(
+        id=table_id,
+        title=title,
+        scale=scale,
+        line_start=raw.line_start,
+        line_end=raw.line_end,
+        columns=columns,
+        rows=rows,
+        rejected_rows=rejected,
+        document=raw.document,
+    )
+
+
+def _drop_stray_cells(values: list[RawCell], spans) -> list[RawCell]:
+    """Drop dashes and debris that sit between columns (an OCR'd "$" read as "_").
+
+    Only cells that are not real amounts are dropped; a real number off the grid keeps the row
+    over-wide, and the row is then rejected rather than misread.
+    """
+    kept = []
+    for cell in values:
+        on_grid = any(min(cell.end, s.end) - max(cell.start, s.start) > 0 for s in spans)
+        if on_grid:
+            kept.append(cell)
+            continue
+        try:
+            amount = parse_amount(cell.text)
+        except MalformedNumber:
+            amount = None
+            kept.append(cell)
+            continue
+        if amount is not None and not amount.dash:
+            kept.append(cell)
+    return kept
+
+
+def _over_values(cell: RawCell, spans, grid: str) -> bool:
+    """Header cells that stand over the value columns (not the label column's caption)."""
+    if grid == "tab":
+        return cell.start >= 1 and not (cell.start == 0)
+    first = spans[0]
+    if grid == "html":
+        return cell.end > first.start - 0.01 or cell.start >= first.start - 1
+    return cell.end > first.start - 2
+
+
+def _continues(text: str) -> bool:
+    """A label line that runs on into the next line ("Credit and financial products")."""
+    return bool(re.search(r"(,|\band|\bof|\bfor|\bthe|\bin|\bto|\bfrom|\bbefore|\bafter|-)$", text.strip(), re.IGNORECASE))
+
+
+def _title(context: list[str]) -> str:
+    """The table's title: the nearest heading above it, preferring a statement name."""
+    candidates = [c.strip() for c in context if c.strip()]
+    if not candidates:
+        return ""
+    for text in reversed(candidates[-4:]):
+        if TITLE_WORDS.search(text) and len(text) < 200:
+            return re.sub(r"\s+", " ", text)
+    for text in reversed(candidates[-3:]):
+        if _SCALE.search(text) and len(text) < 80:
+            continue
+        if len(text) < 160:
+            return re.sub(r"\s+", " ", text)
+    return re.sub(r"\s+", " ", candidates[-1])[:160]
+
+
+def _columns(header_texts: list[list[str]], title: str, width: int) -> list[Column]:
+    columns = []
+    for texts in header_texts:
+        label = re.sub(r"\s+", " ", " ".join(texts)).strip()
+        columns.append(_column(label))
+    _fill_from_title(columns, title)
+    return columns
+
+
+def _column(label: str) -> Column:
+    durations = find_durations(label)
+    dates = find_dates(label)
+    # Standalone years: those not inside a full date.
+    years = [y for y in find_years(_strip_dates(label))]
+    end: date | None = None
+    if dates:
+        if years:
+            matching = [d for d, _, _ in dates if d.year == years[-1]]
+            end = matching[0] if matching else dates[0][0]
+        else:
+            end = dates[0][0]
+    elif years:
+        month_days = find_month_days(label)
+        if month_days:
+            month, day = month_days[-1]
+            try:
+                end = date(years[-1], month, day)
+            except ValueError:
+                end = None
+    duration = durations[0] if durations else None
+    kind = "value"
+    if CHANGE_WORDS.search(label) and not dates and not years:
+        kind = "change"
+    elif CHANGE_WORDS.search(label) and re.search(r"%|percent", label, re.IGNORECASE):
+        kind = "change"
+    col = Column(label=label, period_end=end, months=duration.months if duration else None, weeks=duration.weeks if duration else None, kind=kind)
+    if end is None and years and kind == "value":
+        # Only a year is known: keep it in the label; the resolver matches on it.
+        col.period_end = None
+    return col
+
+
+def _strip_dates(text: str) -> str:
+    for _, start, end in reversed(find_dates(text)):
+        text = text[:start] + " " + text[end:]
+    return text
+
+
+def _fill_from_title(columns: list[Column], title: str) -> None:
+    """Infer what the header lost from the title ("As of December 31, 2004 and June 30, 2004")."""
+    if not title:
+        return
+    title_dates = [d for d, _, _ in find_dates(title)]
+    title_durations = find_durations(title)
+    value_cols = [c for c in columns if c.kind == "value"]
+    missing = [c for c in value_cols if c.period_end is None]
+    if missing and len(title_dates) == len(value_cols):
+        for col, d in zip(value_cols, title_dates):
+            if col.period_end is None:
+                col.period_end = d
+                if not col.label:
+                    col.label = d.strftime("%B %-d, %Y")
+                elif d.strftime("%B") not in col.label:
+                    col.label = f"{col.label} {d.strftime('%B %-d, %Y')}".strip()
+    elif missing and title_dates:
+        # "For the three and six months ended December 31, 2004 and 2003": month and day from the
+        # title, year from the column.
+        md = title_dates[0]
+        for col in missing:
+            years = find_years(col.label)
+            if years:
+                try:
+                    col.period_end = date(years[-1], md.month, md.day)
+                except ValueError:
+                    pass
+    if len(title_durations) == 1:
+        for col in value_cols:
+            if col.months is None and not re.search(r"balance sheet|financial position|as of", title, re.IGNORECASE):
+                col.months = title_durations[0].months
+                col.weeks = title_durations[0].weeks
+
+
+def _unit(label: str, amounts: list[Amount | None], scale: Scale, share_scale: Scale | None, section: str | None, table_text: str) -> tuple[Unit, Scale]:
+    present = [a for a in amounts if a is not None and not a.dash]
+    if present and all(a.percent for a in present) or (_PERCENT_LABEL.search(label) and present and all(a.percent for a in present)):
+        return Unit.PERCENT, Scale.UNITS
+    context = f"{section or ''} {label}"
+    if _PER_SHARE.search(label) or (_PER_SHARE.search(section or "") and not _SHARES_CONTEXT.search(label) and present and all(abs(a.value) < 100 for a in present)):
+        return Unit.USD_PER_SHARE, Scale.UNITS
+    if _SHARES.search(label) and _SHARES_CONTEXT.search(context) and not any(a.currency for a in present):
+        return Unit.SHARES, share_scale or scale
+    if present and any(a.percent for a in present):
+        return Unit.PERCENT, Scale.UNITS
+    return Unit.USD, scale

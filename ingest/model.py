@@ -133,7 +133,8 @@ class Column(BaseModel):
     period_end: dt.date | None = None
     months: int | None = None
     weeks: int | None = None
-    kind: str = Field(default="value", description="'value', or 'change' / 'percent-change' for derived columns a table prints")
+    kind: str = Field(default="value", description="'value', or 'change' for the changes a table prints beside its periods")
+    unit: Unit | None = Field(default=None, description="set when the column fixes its cells' unit (a % column, a per-share group)")
 
     @property
     def period(self) -> Period:
@@ -187,8 +188,8 @@ class Table(BaseModel):
                         period=col.period,
                         value=value,
                         text=row.texts[i] if i < len(row.texts) else None,
-                        unit=row.unit,
-                        scale=row.scale,
+                        unit=col.unit or row.unit,
+                        scale=Scale.UNITS if col.unit in (Unit.PERCENT, Unit.USD_PER_SHARE) else row.scale,
                         line=row.line,
                         verified=row.verified,
                     )

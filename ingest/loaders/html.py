@@ -48,6 +48,8 @@ _PARSER_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")  # lxml refuses thes
 _XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>", re.I)
 _CURRENCY_ONLY = re.compile(r"[$€£¥]|US\$|C\$")
 _CLOSER_ONLY = re.compile(r"\)|%|\)%|%\)|\)\s*%|%\s*\)")
+_AMOUNT_START = re.compile(r"[(\-\u2013\u2014.]?\s*\d|[-\u2013\u2014]+$|\(\s*[-\u2013\u2014]")  # what a `$` can prefix
+_AMOUNT_END = re.compile(r"(?:\d|\(\s*\d[\d,.]*|[-\u2013\u2014])\s*\)?$")  # what a `)`/`%` can close
 _DEI_FACTS = {"dei:entityregistrantname": "company", "dei:documenttype": "form", "dei:documentperiodenddate": "date"}
 
 
@@ -245,7 +247,8 @@ def merge_cells(cells: list[tuple[str, int, int]]) -> list[RawCell]:
     """Put split amounts back together and drop empty cells (the rest keep their positions).
 
     `$` joins the next non-empty cell to its right; `)`, `%`, `)%`, `%)` join the previous one,
-    which repairs Workiva's `(1,234` + `)` and `12.5` + `%`.
+    which repairs Workiva's `(1,234` + `)` and `12.5` + `%`. Both only when the neighbour is an
+    amount: a header row can have a lone `$` over the dollar column next to "% of Net Sales".
     """
     out: list[list] = []
     pending: list | None = None  # a currency sign waiting for its amount
@@ -257,12 +260,16 @@ def merge_cells(cells: list[tuple[str, int, int]]) -> list[RawCell]:
                 out.append(pending)
             pending = [text, start, end]
             continue
-        if _CLOSER_ONLY.fullmatch(text) and pending is None and out:
+        if _CLOSER_ONLY.fullmatch(text) and pending is None and out and _AMOUNT_END.search(out[-1][0]):
             out[-1][0] += text.replace(" ", "")
             out[-1][2] = max(out[-1][2], end)
             continue
         if pending is not None:
-            text, start, pending = pending[0] + text, pending[1], None
+            if _AMOUNT_START.match(text):
+                text, start = pending[0] + text, pending[1]
+            else:
+                out.append(pending)
+            pending = None
         out.append([text, start, end])
     if pending is not None:
         out.append(pending)

@@ -24,6 +24,7 @@ CHANGE_WORDS = re.compile(
 
 
 _YEARISH = re.compile(r"\b(19|20)\d{2}\b")
+_PERIOD_WORDS = re.compile(r"\b(ended|ending|months?|weeks?|quarters?|years?|half|as of|at)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -114,7 +115,7 @@ def assign_header_cells(cells: list[RawCell], spans: list[Span], grid: str) -> l
         for i, cell in enumerate(cells):
             out[i].append(cell.text)
         return out
-    if k == 1 and not CHANGE_WORDS.search(cells[0].text) and not _YEARISH.search(cells[0].text):
+    if k == 1 and _PERIOD_WORDS.search(cells[0].text) and not CHANGE_WORDS.search(cells[0].text) and not _YEARISH.search(cells[0].text):
         # A lone group header ("Quarters Ended March 31,") spans the table, wherever the
         # converter happened to print it. One that names a year belongs to its own column.
         return [[cells[0].text] for _ in spans]

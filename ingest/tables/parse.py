@@ -14,7 +14,7 @@ from filingqa.ingest.model import Column, RawCell, RawRow, RawTable, RejectedRow
 from filingqa.ingest.numbers import Amount, MalformedNumber, is_currency_only, parse_amount
 from filingqa.ingest.periods import find_dates, find_durations, find_month_days, find_years
 from filingqa.ingest.tables.columns import CHANGE_WORDS, assign_header_cells, column_count, column_spans, place_values
-from filingqa.ingest.tables.segment import TITLE_WORDS, YEAR_CELL
+from filingqa.ingest.tables.segment import TITLE_WORDS, is_year_header
 from filingqa.ingest.tables.verify import verify_rows
 
 _SCALE = re.compile(
@@ -35,7 +35,7 @@ _TOTAL = re.compile(r"^\s*(total|net|subtotal|sum)\b", re.IGNORECASE)
 _FOOTNOTE = re.compile(r"(\s*\((?:\d{1,2}|[a-z]|[ivx]+)\))+\s*$|\s*\*+\s*$|[\u00b9\u00b2\u00b3\u2070-\u2079]+\s*$")
 _LEADER = re.compile(r"(\s*\.){3,}\s*$|\s*[_\-]{3,}\s*$")
 _HEADER_TEXT = re.compile(r"[A-Za-z0-9%]{2,}|%")
-_LETTER_WORD = re.compile(r"[A-Za-z]{2,}")
+_LETTER_WORD = re.compile(r"[A-Za-z].*[A-Za-z]")
 # Conversion debris that is never content: bullets, stray underline markup, lone dots.
 _NOISE = re.compile(r"^[\s•·∙●▪\u2022\u00b7.]+$|</?u>|</?b>|</?i>")
 SCALE_WORDS = {"thousands": Scale.THOUSANDS, "millions": Scale.MILLIONS, "billions": Scale.BILLIONS}
@@ -120,7 +120,7 @@ def parse_table(raw: RawTable, context: list[str], table_id: str) -> Table | Non
     body: list[tuple[RawRow, str, list[RawCell]]] = []
     for row in raw.rows:
         label, values = _split_row(row)
-        is_years = values and all(YEAR_CELL.match(v.text.replace(" ", "")) for v in values)
+        is_years = bool(values) and is_year_header([v.text for v in values])
         if not body and (not values or is_years):
             header_rows.append(row)
         elif is_years and not label.strip():
@@ -132,6 +132,11 @@ def parse_table(raw: RawTable, context: list[str], table_id: str) -> Table | Non
     if width == 0 or len(value_rows) < 1:
         return None
     spans = column_spans(value_rows, width)
+    # Label lines just above the first amounts ("Merchandise sales" wrapping onto "and services")
+    # are the body's, not the header's: nothing in them stands over a value column.
+    while header_rows and not any(_over_values(c, spans, raw.grid) for c in header_rows[-1].cells if c.text.strip()):
+        row = header_rows.pop()
+        body.insert(0, (row, " ".join(c.text for c in row.cells if c.text.strip()), []))
 
     # Header text per column, top to bottom.
     header_texts: list[list[str]] = [[] for _ in range(width)]
@@ -139,6 +144,11 @@ def parse_table(raw: RawTable, context: list[str], table_id: str) -> Table | Non
     for row in header_rows:
         cells = [c for c in map(_clean_cell, row.cells) if c.text]
         over = [c for c in cells if _over_values(c, spans, raw.grid) and _HEADER_TEXT.search(c.text)]
+        # A period named in the label column ("Quarters Ended March 31,") heads every column.
+        for cell in cells:
+            if cell not in over and (find_durations(cell.text) or find_month_days(cell.text)):
+                for texts in header_texts:
+                    texts.append(cell.text)
         header_lines_text.append(" ".join(c.text for c in cells))
         for i, texts in enumerate(assign_header_cells(over, spans, raw.grid)):
             header_texts[i].extend(texts)
@@ -146,6 +156,7 @@ def parse_table(raw: RawTable, context: list[str], table_id: str) -> Table | Non
     scale, share_scale = find_scale(header_lines_text + list(reversed(context)))
     columns = _columns(header_texts, title, width)
 
+    _column_units(columns, [place_values(v, spans) for v in value_rows])
     rows: list[Row] = []
     rejected: list[RejectedRow] = []
     section: str | None = None
@@ -160,8 +171,11 @@ def parse_table(raw: RawTable, context: list[str], table_id: str) -> Table | Non
             continue
         label = clean_label(label)
         if pending_label and (not label or label[:1].islower() or _continues(pending_label[-1])):
-            label = " ".join(pending_label[-3:] + ([label] if label else []))
-            pending_label = pending_label[:-3]
+            # A label wrapped over several lines: take back the lines that run on into this one.
+            chain = [pending_label.pop()]
+            while pending_label and (_continues(pending_label[-1]) or chain[0][:1].islower()):
+                chain.insert(0, pending_label.pop())
+            label = " ".join(chain + ([label] if label else []))
         if pending_label:
             section = pending_label[-1]
             pending_label = []
@@ -180,7 +194,8 @@ def parse_table(raw: RawTable, context: list[str], table_id: str) -> Table | Non
         if problems:
             rejected.append(RejectedRow(line=row.line, text=row_text, reason="; ".join(problems) + "; no value is guessed"))
             continue
-        unit, row_scale = _unit(label, amounts, scale, share_scale, section, table_text)
+        own = [a for a, col in zip(amounts, columns) if col.unit is None]
+        unit, row_scale = _unit(label, own, scale, share_scale, section, table_text)
         rows.append(
             Row(
                 label=label,
@@ -248,13 +263,20 @@ def _continues(text: str) -> bool:
 
 
 def _title(context: list[str]) -> str:
-    """The table's title: the nearest heading above it, preferring a statement name."""
+    """The table's title: the nearest heading above it, preferring a statement name.
+
+    A statement name keeps the short lines under it ("For the 13 Weeks Ended July 3, 2004"),
+    which often carry the periods the column headers leave out.
+    """
     candidates = [c.strip() for c in context if c.strip()]
     if not candidates:
         return ""
-    for text in reversed(candidates[-4:]):
+    recent = candidates[-4:]
+    for i in range(len(recent) - 1, -1, -1):
+        text = recent[i]
         if TITLE_WORDS.search(text) and len(text) < 200:
-            return re.sub(r"\s+", " ", text)
+            tail = [t for t in recent[i + 1 :] if len(t) < 120 and not _SCALE.search(t)]
+            return re.sub(r"\s+", " ", " ".join([text, *tail]))
     for text in reversed(candidates[-3:]):
         if _SCALE.search(text) and len(text) < 80:
             continue
@@ -305,6 +327,24 @@ def _column(label: str) -> Column:
     return col
 
 
+def _column_units(columns: list[Column], grid: list[list[RawCell | None]]) -> None:
+    """Columns that fix their cells' unit: percent-change columns, per-share column groups."""
+    dated = any(c.period_end for c in columns)
+    for i, col in enumerate(columns):
+        texts = [row[i].text for row in grid if i < len(row) and row[i] is not None]
+        has_pct = any("%" in t for t in texts)
+        if _PER_SHARE.search(col.label):
+            col.unit = Unit.USD_PER_SHARE
+        has_currency = any("$" in t for t in texts)
+        pct_share = sum("%" in t for t in texts) / max(1, len(texts))
+        if has_pct and (
+            col.kind == "change" or "%" in col.label or (dated and col.period_end is None) or (not has_currency and pct_share >= 0.3)
+        ):
+            col.unit = Unit.PERCENT
+            if col.period_end is None:
+                col.kind = "change"
+
+
 def _strip_dates(text: str) -> str:
     for _, start, end in reversed(find_dates(text)):
         text = text[:start] + " " + text[end:]
@@ -330,10 +370,15 @@ def _fill_from_title(columns: list[Column], title: str) -> None:
     elif missing and title_dates:
         # "For the three and six months ended December 31, 2004 and 2003": month and day from the
         # title, year from the column.
+        by_year = {d.year: d for d in title_dates}
         md = title_dates[0]
         for col in missing:
             years = find_years(col.label)
-            if years:
+            if not years:
+                continue
+            if years[-1] in by_year:
+                col.period_end = by_year[years[-1]]
+            else:
                 try:
                     col.period_end = date(years[-1], md.month, md.day)
                 except ValueError:

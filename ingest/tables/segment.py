@@ -25,6 +25,7 @@ TITLE_WORDS = re.compile(
     r"results of operations|selected financial|supplemental|reconciliation|segment information)\b",
     re.IGNORECASE,
 )
+SCALE_HINT = re.compile(r"\b(in|dollars|amounts)\b[^.]{0,30}\b(thousands|millions|billions)\b", re.IGNORECASE)
 MAX_GAP_LINES = 4  # non-row lines a table may hold between rows (captions, wrapped labels)
 MAX_HEADER_LINES = 8
 
@@ -86,6 +87,9 @@ def _split_amount_run(text: str) -> list[str]:
             return [text]
         groups.append(candidate)
         pending = ""
+    if pending and groups and is_currency_only(pending):
+        groups.append(pending)  # "69 % $": the "$" belongs to the next column's amount
+        pending = ""
     if pending or len(groups) < 2:
         return [text]
     return groups
@@ -110,15 +114,29 @@ def classify(line: str) -> LineInfo:
     label = cells[0].text if values is not cells else ""
     if label and len(label) > 150:
         return LineInfo("text", cells)
+    if is_year_header([c.text for c in values]):
+        return LineInfo("years", cells)
     if values and all(_is_value_cell(c.text) for c in values):
         amounts = [c for c in values if not is_currency_only(c.text)]
-        if not amounts:
-            return LineInfo("text", cells)
-        if all(YEAR_CELL.match(c.text.replace(" ", "")) for c in amounts):
-            return LineInfo("years", cells)
-        if any(looks_numeric(c.text) or _is_value_cell(c.text) for c in amounts):
+        if amounts:
             return LineInfo("row", cells)
     return LineInfo("text", cells)
+
+
+def is_year_header(texts: list[str]) -> bool:
+    """ "2004  2003  2004  2003" or "2023  2022  Inc/ (Dec)": years over columns, maybe with words.
+
+    No other amount may stand among them: a row of real figures is never a header.
+    """
+    years = 0
+    for text in texts:
+        if YEAR_CELL.match(text.replace(" ", "")):
+            years += 1
+        elif is_currency_only(text):
+            continue
+        elif _is_value_cell(text):
+            return False
+    return years > 0
 
 
 def _is_prose(line: str) -> bool:
@@ -185,6 +203,11 @@ def _is_header_line(info: LineInfo, text: str) -> bool:
     if info.kind == "years":
         return True
     if not info.cells:
+        return False
+    stripped = text.strip()
+    # A statement title, a stated scale or a page number is never a column header, however
+    # far right it is centred.
+    if TITLE_WORDS.search(stripped) or SCALE_HINT.search(stripped) or stripped.isdigit():
         return False
     if "\t" in text:
         return text.startswith("\t") or len(info.cells) > 1

@@ -21,7 +21,8 @@ _EDGAR_TAG = re.compile(rb"^[ \t]*<(?:SEC-DOCUMENT|SEC-HEADER|IMS-DOCUMENT|IMS-H
 _LEADING_NOISE = re.compile(rb"\A(?:\s+|<\?xml[^>]*>|<!--.*?-->|<!doctype[^>]*>)*", re.I | re.S)
 _HTML_ANYWHERE = re.compile(rb"<(?:html|body|head)[\s>]|<!doctype\s+html", re.I)
 _HTML_FRAGMENT_START = re.compile(rb"<(?:div|table|p|font|span|center|h[1-6]|b|br|a|title|meta)[\s>/]", re.I)
-_HTML_CLOSING = re.compile(rb"</(?:p|div|td|tr|table|font|span|b|i|a|center|h[1-6]|title)>|<t[dr][\s>]", re.I)
+# Not </table>: EDGAR plain-text documents close their SGML <TABLE> tags too.
+_HTML_CLOSING = re.compile(rb"</(?:p|div|td|tr|font|span|b|i|a|center|h[1-6]|title)>|<t[dr][\s>]", re.I)
 _XML_START = re.compile(rb"\A<\?xml", re.I)
 
 # Binary containers users are likely to try, so the message can say what the file is.

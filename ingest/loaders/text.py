@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from filingqa.ingest.errors import EmptyFile
 from filingqa.ingest.model import Document, Format, LoadedText
 
 # Characters that str.splitlines() treats as line breaks, or that are plain junk, other than
@@ -25,7 +26,7 @@ _MONTH_DATE = re.compile(
 _FORM_LINE = re.compile(r"^\s*FORM\s+(8-K|10-Q|10-K|20-F|40-F|6-K|S-1|S-4|DEF 14A|10-KT|10-QT|8-K/A|10-K/A|10-Q/A)\b", re.I)
 _EXACT_NAME = re.compile(r"\(\s*Exact name of (?:the )?registrant as specified in (?:its|their) charters?\s*\)", re.I)
 _DATE_OF_REPORT = re.compile(r"Date of (?:Report|report)\b[^:]*:?\s*(.*)", re.I)
-_PERIOD_ENDED = re.compile(r"for the (?:quarterly period|fiscal year|quarter|year|transition period) ended:?\s*(.*)", re.I)
+_PERIOD_ENDED = re.compile(r"for the (?:quarterly period|fiscal year|transition period) ended:?\s*(.*)", re.I)
 
 COVER_SCAN_LINES = 150  # the cover page is at the start; never scan a whole 10-K for it
 
@@ -47,15 +48,16 @@ def decode_bytes(data: bytes) -> str:
 
 
 def clean_line(line: str) -> str:
-    """Drop control characters and trailing whitespace; keep tabs and leading alignment."""
-    return _CONTROL.sub("", line).rstrip()
+    """Drop control characters and trailing spaces; keep every tab (empty trailing cells of a
+    tab-separated table are still cells) and the leading alignment."""
+    return _CONTROL.sub("", line).rstrip(" ")
 
 
 def split_lines(text: str) -> list[str]:
     """Split on \\n only (after normalising \\r\\n and lone \\r), cleaning each line."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = [clean_line(line) for line in text.split("\n")]
-    while lines and not lines[-1]:
+    while lines and not lines[-1].strip():
         lines.pop()
     return lines
 
@@ -113,11 +115,13 @@ def cover_facts(lines: list[str]) -> tuple[str | None, str | None, date | None]:
 def load_plain_text(data: bytes, name: str) -> LoadedText:
     """A text file (including text converted from a PDF) as one 'MAIN' document."""
     lines = split_lines(decode_bytes(data))
+    if not any(line.strip() for line in lines):
+        raise EmptyFile(name, "the file has no readable text")
     company, form, when = cover_facts(lines)
     return LoadedText(
         format=Format.TEXT,
         lines=lines,
-        documents=[Document(type="MAIN", filename=name, line_start=1, line_end=max(len(lines), 1))],
+        documents=[Document(type="MAIN", filename=name, line_start=1, line_end=len(lines))],
         company=company,
         form=form,
         date=when,

@@ -35,10 +35,9 @@ def _document_at(loaded: LoadedText, line: int) -> str | None:
     return None
 
 
-def extract_tables(loaded: LoadedText) -> list[Table]:
+def extract_tables(loaded: LoadedText, raws: list[RawTable] | None = None) -> list[Table]:
     tables: list[Table] = []
-    raws = find_raw_tables(loaded)
-    for raw in raws:
+    for raw in raws if raws is not None else find_raw_tables(loaded):
         context = _context(loaded, raw, tables)
         table = parse_table(raw, context, table_id=f"t{len(tables) + 1}")
         if table is not None:

@@ -1,0 +1,388 @@
+"""The answer engine: question + filing -> Answer, by one visible pipeline.
+
+    analyse (kind, period, unit) -> figure from facts | derived from facts | passage from text
+                                 -> abstain when none of them is confident
+
+Figures come only from parsed facts or from an amount printed in a cited sentence; nothing is
+generated. Each step is a plain function; `chain.py` composes them as a LangChain runnable.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from filingqa.app.engine import derived as derived_ops
+from filingqa.app.engine.figures import FactMatch, RowMatch, confident, find_facts, question_words
+from filingqa.app.engine.index import FilingIndex, Sentence, build_index
+from filingqa.app.engine.model import Answer, AnswerKind, Citation, Figure, FigureSource, PeriodRef
+from filingqa.app.engine.passages import MIN_SENTENCE_SCORE, ScoredSentence, candidate_pool, score_sentences, with_neighbours
+from filingqa.app.engine.question import PeriodQuery, QuestionAnalysis, analyse, parse_period
+from filingqa.app.engine.textfigures import pick_amount
+from filingqa.app.engine.vocabulary import content_words
+from filingqa.ingest.fiscal import FiscalCalendar
+from filingqa.ingest.model import Fact, Filing, Scale, Unit
+from filingqa.vectorstore.store import FilingStore
+
+MAX_QUESTION_CHARS = 2000
+
+
+class UnknownFiling(LookupError):
+    pass
+
+
+@dataclass
+class Prepared:
+    filing: Filing
+    index: FilingIndex
+    calendar: FiscalCalendar
+
+
+@dataclass
+class Context:
+    """What flows through the pipeline for one question."""
+
+    question: str
+    prepared: Prepared
+    analysis: QuestionAnalysis
+    qvec: np.ndarray
+    started: float
+    notes: list[str] = field(default_factory=list)
+
+
+def _calendar(filing: Filing) -> FiscalCalendar:
+    from filingqa.ingest.fiscal import _calendar as make
+
+    if filing.fiscal_year_end:
+        month, day = (int(x) for x in filing.fiscal_year_end.split("-"))
+        return make(month, day, source="filing")
+    return FiscalCalendar()
+
+
+def scale_words(scale: Scale) -> str:
+    return {"units": "", "thousands": " thousand", "millions": " million", "billions": " billion"}[scale.value]
+
+
+def format_figure(value: float, unit: Unit | str, scale: Scale | str) -> str:
+    unit = Unit(unit)
+    scale = Scale(scale)
+    negative = value < 0
+    magnitude = abs(value)
+    digits = f"{magnitude:,.2f}" if not float(magnitude).is_integer() else f"{int(magnitude):,}"
+    if unit == Unit.PERCENT:
+        return f"{'-' if negative else ''}{digits}%"
+    if unit in (Unit.USD, Unit.USD_PER_SHARE):
+        body = f"${digits}{scale_words(scale)}"
+        body = f"({body})" if negative else body
+        return body + (" per share" if unit == Unit.USD_PER_SHARE else "")
+    word = " shares" if unit == Unit.SHARES else ""
+    return f"{'-' if negative else ''}{digits}{scale_words(scale)}{word}"
+
+
+def describe_period(months: int | None, end) -> str:
+    if end is None:
+        return "the period shown"
+    when = end.strftime("%B %-d, %Y")
+    if not months:
+        return f"as of {when}"
+    words = {3: "three", 6: "six", 9: "nine", 12: "twelve"}.get(months, str(months))
+    return f"for the {words} months ended {when}"
+
+
+class AnswerEngine:
+    def __init__(self, store: FilingStore):
+        self.store = store
+        self.embeddings = store.embeddings
+        self._prepared: dict[str, Prepared] = {}
+        self._lock = threading.Lock()
+
+    # -- preparation -------------------------------------------------------------------
+    def prepare(self, filing_id: str) -> Prepared:
+        hit = self._prepared.get(filing_id)
+        if hit is not None:
+            return hit
+        filing = self.store.get_filing(filing_id)
+        if filing is None:
+            raise UnknownFiling(filing_id)
+        labels = self.store.label_index(filing)
+        prepared = Prepared(filing, build_index(filing, labels.texts, labels.vectors), _calendar(filing))
+        with self._lock:
+            self._prepared[filing_id] = prepared
+        return prepared
+
+    def forget(self, filing_id: str) -> None:
+        self._prepared.pop(filing_id, None)
+
+    # -- the pipeline ----------------------------------------------------------------
+    def start(self, question: str, filing_id: str) -> Context:
+        question = question.strip()[:MAX_QUESTION_CHARS]
+        started = time.perf_counter()
+        prepared = self.prepare(filing_id)
+        analysis = analyse(question, prepared.calendar)
+        qvec = self.embeddings.query_vector(question)
+        return Context(question, prepared, analysis, qvec, started)
+
+    def respond(self, ctx: Context) -> Answer:
+        answer = None
+        if ctx.analysis.kind == "derived":
+            answer = self.derived(ctx)
+        if answer is None and ctx.analysis.kind in ("figure", "derived"):
+            answer = self.figure(ctx)
+        if answer is None and ctx.analysis.kind == "narrative":
+            # A figure question whose figure is not found abstains: a sentence near the
+            # words is not an answer to "what was X".
+            answer = self.narrative(ctx)
+        if answer is None:
+            answer = self.abstain(ctx)
+        answer.latency_ms = round((time.perf_counter() - ctx.started) * 1000, 2)
+        answer.question_kind = ctx.analysis.kind
+        return answer
+
+    def answer(self, question: str, filing_id: str) -> Answer:
+        return self.respond(self.start(question, filing_id))
+
+    # -- figure ----------------------------------------------------------------------
+    def _facts(self, ctx: Context, analysis: QuestionAnalysis | None = None) -> tuple[list[FactMatch], list[RowMatch]]:
+        p = ctx.prepared
+        return find_facts(ctx.qvec if analysis is None else self.embeddings.query_vector(analysis.text), analysis or ctx.analysis, p.index, p.calendar)
+
+    def figure(self, ctx: Context) -> Answer | None:
+        matches, rows = self._facts(ctx)
+        best = next((m for m in matches if confident(m)), None)
+        text_hit = self._text_figure(ctx)
+        if best is not None and text_hit is not None:
+            # A sentence that names every word of the question beats a table row that names half.
+            text_cover = text_hit[0].coverage
+            if text_cover >= 0.95 and best.row.question_cover < 0.75 and text_cover > best.row.question_cover + 0.3:
+                best = None
+        if best is not None:
+            return self._figure_answer(ctx, best)
+        if text_hit is not None:
+            return self._text_figure_answer(ctx, *text_hit)
+        ctx.notes.append("no confident line item")
+        return None
+
+    def _figure_answer(self, ctx: Context, m: FactMatch) -> Answer:
+        f = m.fact
+        period_text = describe_period(f.period.months, f.period.end)
+        value_text = format_figure(f.value, f.unit, f.scale)
+        line = ctx.prepared.filing.line(f.line)
+        sentence = f"{f.label} {period_text} {'was' if f.unit != Unit.SHARES else 'was'} {value_text}"
+        if f.column_kind == "change":
+            sentence = f"The change in {f.label} ({f.column}) was {value_text}"
+        sentence += f" (table {f.table}, '{f.table_title[:80]}', line {f.line})."
+        return Answer(
+            question=ctx.question,
+            filing=ctx.prepared.filing.id,
+            kind=AnswerKind.FIGURE,
+            answer=sentence,
+            figures=[_figure(f)],
+            citations=[Citation(text=line.strip(), line_start=f.line, line_end=f.line, section=f.table_title)],
+        )
+
+    def _text_pool(self, ctx: Context, k: int = 8) -> list[Sentence]:
+        hits = self.store.search_chunks(ctx.qvec, ctx.prepared.filing.id, k=k)
+        return candidate_pool(ctx.prepared.index, [(c.line_start, c.line_end) for c, _ in hits])
+
+    def _text_figure(self, ctx: Context) -> tuple[ScoredSentence, object] | None:
+        idx = ctx.prepared.index
+        scored = score_sentences(ctx.question, idx)
+        year = _question_year(ctx.analysis.period)
+        unit = ctx.analysis.unit if ctx.analysis.unit in (Unit.PERCENT,) else None
+        keywords = [w for w in content_words(ctx.question) if w not in idx.name_words]
+        item_weight = sum(idx.idf.get(w, 0.0) for w in set(keywords)) or 1.0
+        for s in scored[:8]:
+            if s.coverage < 0.5:
+                break
+            if s.sentence.line_start in _table_lines(ctx.prepared.filing):
+                continue
+            # The sentence must name the line item itself, not just the dates around it, and
+            # the year asked about when one is asked.
+            words = set(s.sentence.words)
+            if sum(idx.idf.get(w, 0.0) for w in set(keywords) if w in words) / item_weight < 0.75:
+                continue
+            if year is not None and str(year) not in s.sentence.text and str(year) not in _paragraph(ctx.prepared.filing, s.sentence):
+                continue
+            amount = pick_amount(s.sentence.text, keywords, year, unit)
+            if amount is not None:
+                return s, amount
+        return None
+
+    def _text_figure_answer(self, ctx: Context, s: ScoredSentence, amount) -> Answer:
+        sent = s.sentence
+        fig = Figure(
+            value=amount.value,
+            scale=amount.scale.value,
+            unit=amount.unit.value,
+            label=" ".join(content_words(ctx.question))[:80],
+            period=None,
+            verified=False,
+            source=FigureSource(table=None, row=None, column=None, line=sent.line_start),
+            text=amount.text,
+        )
+        return Answer(
+            question=ctx.question,
+            filing=ctx.prepared.filing.id,
+            kind=AnswerKind.FIGURE,
+            answer=f"{amount.text} — the filing states: \"{sent.text}\" (line {sent.line_start}).",
+            figures=[fig],
+            citations=[Citation(text=sent.text, line_start=sent.line_start, line_end=sent.line_end, section=sent.section)],
+        )
+
+    # -- derived ---------------------------------------------------------------------
+    def derived(self, ctx: Context) -> Answer | None:
+        op = derived_ops.read_operation(ctx.question)
+        if op is None:
+            return None
+        p = ctx.prepared
+        period = ctx.analysis.period
+        if op.kind in ("growth", "change"):
+            facts = self._growth_operands(ctx, op)
+        else:
+            facts = []
+            for phrase in op.operands:
+                sub = QuestionAnalysis(text=phrase, kind="figure", period=period, unit=None)
+                matches, _ = self._facts(ctx, sub)
+                # Each operand is a different line item: "current plus long-term" is two rows.
+                used = {(f.table, f.line) for f in facts}
+                best = next((m for m in matches if confident(m) and (m.fact.table, m.fact.line) not in used), None)
+                if best is None:
+                    ctx.notes.append(f"no confident line item for '{phrase}'")
+                    return None
+                facts.append(best.fact)
+        if not facts or len(facts) < 2:
+            return None
+        result = derived_ops.compute(op, facts)
+        value = float(result.value)
+        fig = Figure(value=value, scale=result.scale.value, unit=result.unit.value, label=f"{op.kind} of " + ", ".join(f.label for f in facts), formula=result.formula, verified=all(f.verified for f in facts))
+        inputs = [_figure(f) for f in facts]
+        answer_text = f"{format_figure(value, result.unit, result.scale)}, computed as {result.formula} from " + "; ".join(
+            f"{f.label} {describe_period(f.period.months, f.period.end)} = {format_figure(f.value, f.unit, f.scale)} (table {f.table}, line {f.line})" for f in facts
+        ) + "."
+        return Answer(
+            question=ctx.question,
+            filing=p.filing.id,
+            kind=AnswerKind.DERIVED,
+            answer=answer_text,
+            figures=[fig, *inputs],
+            citations=[Citation(text=p.filing.line(f.line).strip(), line_start=f.line, line_end=f.line, section=f.table_title) for f in facts],
+        )
+
+    def _growth_operands(self, ctx: Context, op) -> list[Fact]:
+        """Current and comparative facts of one line item: two named periods, or one and its year-ago."""
+        period = ctx.analysis.period
+        sub = QuestionAnalysis(text=op.operands[0], kind="figure", period=period, unit=None)
+        dates = period.exact
+        if len(dates) >= 2:
+            facts = []
+            for d in dates[:2]:
+                pq = PeriodQuery(exact=[d], months=period.months, instant=period.instant)
+                matches, _ = self._facts(ctx, QuestionAnalysis(text=op.operands[0], kind="figure", period=pq, unit=None))
+                best = next((m for m in matches if confident(m)), None)
+                if best is None:
+                    return []
+                facts.append(best.fact)
+            # "from June 30 to December 31": later minus earlier.
+            facts.sort(key=lambda f: f.period.end, reverse=True)
+            return facts
+        matches, _ = self._facts(ctx, sub)
+        best = next((m for m in matches if confident(m)), None)
+        if best is None:
+            return []
+        current = best.fact
+        prior_q = PeriodQuery(prior=True, months=current.period.months, exact=[])
+        prior_q.window = None
+        rows = [m for m in matches if m.fact.table == current.table and m.fact.line == current.line]
+        table = next(t for t in ctx.prepared.filing.tables if t.id == current.table)
+        row = next(r for r in table.rows if r.line == current.line)
+        for i, col in enumerate(table.columns):
+            if col.kind != "value" or row.values[i] is None or col.period_end is None or current.period.end is None:
+                continue
+            if col.months == current.period.months and 330 <= (current.period.end - col.period_end).days <= 400:
+                prior = Fact(**{**current.model_dump(), "column": col.label, "column_index": i, "period": col.period.model_dump(), "value": row.values[i], "text": row.texts[i] if i < len(row.texts) else None})
+                return [current, prior]
+        del rows
+        return []
+
+    # -- narrative -------------------------------------------------------------------
+    def narrative(self, ctx: Context) -> Answer | None:
+        idx = ctx.prepared.index
+        scored = score_sentences(ctx.question, idx)
+        if not scored or scored[0].score < MIN_SENTENCE_SCORE:
+            return None
+        best = scored[0]
+        shown = with_neighbours(best.sentence, idx)
+        text = " ".join(s.text for s in shown)
+        return Answer(
+            question=ctx.question,
+            filing=ctx.prepared.filing.id,
+            kind=AnswerKind.NARRATIVE,
+            answer=text,
+            citations=[Citation(text=s.text, line_start=s.line_start, line_end=s.line_end, section=s.section) for s in shown],
+        )
+
+    # -- abstain ---------------------------------------------------------------------
+    def abstain(self, ctx: Context) -> Answer:
+        p = ctx.prepared
+        matches, rows = self._facts(ctx)
+        nearby = ""
+        near_rows = [r for r in rows[:3] if r.label_cover >= 0.5]
+        if near_rows:
+            r = near_rows[0].entry
+            periods = sorted({describe_period(c.months, c.period_end) for c in r.table.columns if c.kind == "value" and c.period_end})
+            nearby = f" It reports '{r.row.label}' (table {r.table.id}, line {r.row.line}) {', '.join(periods[:4])}."
+        what = "that figure for the period asked" if near_rows else "this"
+        return Answer(
+            question=ctx.question,
+            filing=p.filing.id,
+            kind=AnswerKind.ABSTAIN,
+            abstained=True,
+            answer=f"The filing does not state {what}.{nearby}",
+            citations=[Citation(text=p.filing.line(near_rows[0].entry.row.line).strip(), line_start=near_rows[0].entry.row.line, line_end=near_rows[0].entry.row.line, section=near_rows[0].entry.table.title)] if near_rows else [],
+        )
+
+
+def _figure(f: Fact) -> Figure:
+    return Figure(
+        value=f.value,
+        scale=f.scale.value,
+        unit=f.unit.value,
+        label=f.label,
+        period=PeriodRef(end=f.period.end, months=f.period.months),
+        verified=f.verified,
+        source=FigureSource(table=f.table, row=f.label, column=f.column, line=f.line),
+        text=f.text,
+    )
+
+
+def _paragraph(filing: Filing, sentence: Sentence, reach: int = 3) -> str:
+    """The lines around a sentence: "… for the three months ended December 31, 2004 and 2003 was
+    interest income of …" may name its year a line or two away."""
+    return " ".join(filing.lines[max(0, sentence.line_start - 1 - reach) : sentence.line_end + reach])
+
+
+def _question_year(pq: PeriodQuery) -> int | None:
+    if pq.exact:
+        return pq.exact[0].year
+    if pq.window:
+        return pq.window.year
+    if pq.month_year:
+        return pq.month_year[1]
+    return pq.year
+
+
+_TABLE_LINES: dict[str, set[int]] = {}
+
+
+def _table_lines(filing: Filing) -> set[int]:
+    hit = _TABLE_LINES.get(filing.id)
+    if hit is None:
+        hit = {n for t in filing.tables for n in range(t.line_start, t.line_end + 1)}
+        _TABLE_LINES[filing.id] = hit
+    return hit
+
+
+__all__ = ["AnswerEngine", "UnknownFiling", "format_figure", "parse_period", "question_words"]

@@ -1,0 +1,160 @@
+"""Resolve a question to one fact: the line item (labels) and the period (columns).
+
+The label score blends the embedding model's similarity with word evidence; the period score comes
+from `question.period_score`. A fact is answered only when both are confident; otherwise the
+engine says what the filing does hold for that line item instead of guessing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from filingqa.app.engine.index import FilingIndex, RowEntry
+from filingqa.app.engine.question import PeriodQuery, QuestionAnalysis, period_score
+from filingqa.app.engine.vocabulary import content_words
+from filingqa.ingest.fiscal import FiscalCalendar
+from filingqa.ingest.model import Column, Fact, Period, Scale, Unit
+
+MIN_LABEL_SCORE = 0.50
+MIN_WORD_EVIDENCE = 0.34
+
+
+@dataclass
+class RowMatch:
+    entry: RowEntry
+    score: float
+    semantic: float
+    label_cover: float
+    question_cover: float
+
+
+@dataclass
+class FactMatch:
+    fact: Fact
+    row: RowMatch
+    label_score: float
+    period_score: float
+
+    @property
+    def score(self) -> float:
+        return self.label_score + 0.1 * self.period_score
+
+
+def question_words(question: str, index: FilingIndex) -> frozenset[str]:
+    return frozenset(w for w in content_words(question) if w not in index.name_words)
+
+
+def score_rows(qvec: np.ndarray, qwords: frozenset[str], analysis: QuestionAnalysis, index: FilingIndex, extra_words: frozenset[str] = frozenset()) -> list[RowMatch]:
+    sims = index.label_vectors @ qvec if len(index.label_vectors) else np.zeros(0)
+    out = []
+    for entry in index.rows:
+        words = entry.words
+        if not words:
+            continue
+        sem = float(max(sims[entry.label_vec], sims[entry.context_vec])) if len(sims) else 0.0
+        hit = qwords & words
+        label_hit = qwords & entry.label_words
+        label_cover = len(label_hit) / max(1, len(entry.label_words))
+        question_cover = len(hit) / max(1, len(qwords))
+        score = 0.45 * sem + 0.35 * label_cover + 0.20 * question_cover
+        row_unit = entry.row.unit
+        if analysis.unit and row_unit != analysis.unit and not (analysis.unit == Unit.USD_PER_SHARE and any(c.unit == Unit.USD_PER_SHARE for c in entry.table.columns)):
+            score -= 0.25
+        elif analysis.unit is None and row_unit in (Unit.USD_PER_SHARE, Unit.SHARES) and not ({"eps", "share"} & qwords):
+            score -= 0.2
+        out.append(RowMatch(entry, score, sem, label_cover, question_cover))
+    out.sort(key=lambda m: m.score, reverse=True)
+    return out
+
+
+def _column_fit(col: Column, cwords: frozenset[str], qwords: frozenset[str], analysis: QuestionAnalysis, fact_unit: Unit) -> float:
+    """Column words the question names help; column words it does not name (a segment) hurt."""
+    fit = 0.06 * len(cwords & qwords) - 0.04 * min(3, len(cwords - qwords))
+    if col.kind == "change":
+        fit += 0.15 if analysis.wants_change_column and fact_unit != Unit.PERCENT else -0.3
+    if analysis.unit and fact_unit != analysis.unit:
+        fit -= 0.3
+    return fit
+
+
+def resolve_prior(pq: PeriodQuery, periods: list[Period]) -> PeriodQuery:
+    """Turn "year-ago quarter" into the comparative column's date, given the row's periods."""
+    if not pq.prior or pq.exact:
+        return pq
+    dated = [p for p in periods if p.end and (pq.months is None or p.months == pq.months)]
+    if pq.months is None:
+        durations = [p for p in dated if p.months]
+        if durations:
+            shortest = min(p.months for p in durations)
+            dated = [p for p in durations if p.months == shortest]
+    if not dated:
+        return pq
+    current = max(p.end for p in dated)
+    if pq.window:
+        current = min((p.end for p in dated), key=lambda e: abs((e - pq.window).days))
+    prior = [p for p in dated if 330 <= (current - p.end).days <= 400]
+    if not prior:
+        return pq
+    resolved = PeriodQuery(exact=[prior[0].end], months=prior[0].months, weeks=pq.weeks, instant=pq.instant)
+    return resolved
+
+
+def default_period(pq: PeriodQuery, periods: list[Period]) -> PeriodQuery:
+    """No period named: the filing's current one (latest end; the shortest duration there)."""
+    if not pq.empty:
+        return pq
+    dated = [p for p in periods if p.end]
+    if not dated:
+        return pq
+    latest = max(p.end for p in dated)
+    at_latest = [p for p in dated if p.end == latest]
+    months = sorted({p.months for p in at_latest if p.months})
+    return PeriodQuery(exact=[latest], months=(pq.months or (months[0] if months else None)), instant=pq.instant)
+
+
+def find_facts(qvec: np.ndarray, analysis: QuestionAnalysis, index: FilingIndex, calendar: FiscalCalendar, top_rows: int = 25) -> tuple[list[FactMatch], list[RowMatch]]:
+    """Candidate facts, best first, and the best rows whatever their periods (for abstention)."""
+    qwords = question_words(analysis.text, index)
+    rows = score_rows(qvec, qwords, analysis, index)[:top_rows]
+    matches: list[FactMatch] = []
+    for rm in rows:
+        table, row = rm.entry.table, rm.entry.row
+        periods = [c.period for c in table.columns if c.kind == "value"]
+        pq = resolve_prior(analysis.period, periods)
+        pq = default_period(pq, periods)
+        for i, (col, value) in enumerate(zip(table.columns, row.values)):
+            if value is None:
+                continue
+            ps = period_score(pq, col.period, calendar)
+            if ps <= 0:
+                continue
+            fact_unit = col.unit or row.unit
+            cwords = index.columns[(table.id, i)].words
+            label_score = rm.score + _column_fit(col, cwords, qwords, analysis, fact_unit)
+            fact = Fact(
+                table=table.id,
+                table_title=table.title,
+                label=row.label,
+                section=row.section,
+                column=col.label,
+                column_index=i,
+                column_kind=col.kind,
+                period=col.period,
+                value=value,
+                text=row.texts[i] if i < len(row.texts) else None,
+                unit=fact_unit,
+                scale=Scale.UNITS if col.unit in (Unit.PERCENT, Unit.USD_PER_SHARE) else row.scale,
+                line=row.line,
+                verified=row.verified,
+            )
+            matches.append(FactMatch(fact, rm, label_score + (0.02 if row.verified else 0.0), ps))
+    matches.sort(key=lambda m: m.score, reverse=True)
+    return matches, rows
+
+
+def confident(match: FactMatch) -> bool:
+    rm = match.row
+    words_ok = rm.label_cover >= 0.5 or (rm.question_cover >= MIN_WORD_EVIDENCE and rm.semantic >= 0.55) or rm.semantic >= 0.75
+    return match.label_score >= MIN_LABEL_SCORE and words_ok

@@ -1,0 +1,141 @@
+"""What the answer engine precomputes once per filing: rows with their words, sentences for text search.
+
+Built on first use of a filing and cached, so a question costs one query embedding, one small
+matrix product and a pass over a few thousand precomputed sets.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from filingqa.app.engine.vocabulary import content_words
+from filingqa.ingest.model import Column, Filing, Row, Table
+
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”)]))\s+(?=[A-Z\"“(])")
+_ABBREV = re.compile(r"\b(?:Inc|Corp|Co|Ltd|No|Nos|Mr|Mrs|Ms|Dr|Jr|Sr|U\.S|St|Ph\.D|approx|vs|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.$")
+
+
+@dataclass
+class RowEntry:
+    table: Table
+    row: Row
+    words: frozenset[str]
+    label_words: frozenset[str]
+    label_vec: int  # index into the label matrix (label alone)
+    context_vec: int  # index into the label matrix (section + label)
+
+
+@dataclass
+class ColumnEntry:
+    column: Column
+    words: frozenset[str]
+
+
+@dataclass
+class Sentence:
+    text: str
+    line_start: int
+    line_end: int
+    words: list[str]
+    section: str | None = None
+
+
+@dataclass
+class FilingIndex:
+    filing: Filing
+    rows: list[RowEntry]
+    columns: dict[tuple[str, int], ColumnEntry]
+    label_vectors: np.ndarray
+    sentences: list[Sentence]
+    idf: dict[str, float] = field(default_factory=dict)
+    name_words: frozenset[str] = frozenset()
+    section_words: dict[str, frozenset[str]] = field(default_factory=dict)
+
+
+def build_index(filing: Filing, label_texts: list[str], label_vectors: np.ndarray) -> FilingIndex:
+    position = {t: i for i, t in enumerate(label_texts)}
+    rows: list[RowEntry] = []
+    columns: dict[tuple[str, int], ColumnEntry] = {}
+    for table in filing.tables:
+        for i, col in enumerate(table.columns):
+            columns[(table.id, i)] = ColumnEntry(col, frozenset(content_words(col.label)))
+        for row in table.rows:
+            label_words = frozenset(content_words(row.label))
+            words = label_words | frozenset(content_words(row.section or ""))
+            ctx = f"{row.section} {row.label}" if row.section else row.label
+            rows.append(RowEntry(table, row, words, label_words, position.get(row.label, 0), position.get(ctx, position.get(row.label, 0))))
+    sentences = split_sentences(filing)
+    df: Counter[str] = Counter()
+    for s in sentences:
+        df.update(set(s.words))
+    n = max(1, len(sentences))
+    idf = {w: math.log(1 + n / (1 + c)) for w, c in df.items()}
+    name_words = frozenset(content_words(" ".join(filter(None, [filing.company or "", _company_from_name(filing.name)]))))
+    section_words = {s.title: frozenset(content_words(s.title, drop_periods=False)) for s in filing.sections}
+    return FilingIndex(filing, rows, columns, label_vectors, sentences, idf, name_words, section_words)
+
+
+def _company_from_name(name: str) -> str:
+    return re.split(r"[-_.]", name)[0]
+
+
+def split_sentences(filing: Filing) -> list[Sentence]:
+    """Sentences with the lines they span; table lines and short lines stand as their own units."""
+    in_table: set[int] = set()
+    for t in filing.tables:
+        in_table.update(range(t.line_start, t.line_end + 1))
+    section_at: dict[int, str] = {}
+    for s in filing.sections:
+        for k in range(s.line_start, s.line_end + 1):
+            section_at.setdefault(k, s.title)
+    out: list[Sentence] = []
+    para: list[tuple[int, str]] = []
+
+    def flush() -> None:
+        if not para:
+            return
+        text = " ".join(t.strip() for _, t in para)
+        offsets = []
+        pos = 0
+        for n, t in para:
+            offsets.append((pos, n))
+            pos += len(t.strip()) + 1
+        start = 0
+        pieces = []
+        for m in _SENTENCE_END.finditer(text):
+            if _ABBREV.search(text[: m.start()]):
+                continue
+            pieces.append((start, m.start()))
+            start = m.end()
+        pieces.append((start, len(text)))
+        for a, b in pieces:
+            chunk = text[a:b].strip()
+            if not chunk:
+                continue
+            first = max(n for p, n in offsets if p <= a) if offsets else para[0][0]
+            last = max(n for p, n in offsets if p <= max(a, b - 1))
+            out.append(Sentence(chunk, first, last, content_words(chunk, drop_periods=False), section_at.get(first)))
+        para.clear()
+
+    for n, line in enumerate(filing.lines, start=1):
+        stripped = line.strip()
+        if not stripped or n in in_table:
+            flush()
+            if n in in_table and stripped:
+                out.append(Sentence(re.sub(r"\s{2,}|\t+", "  ", stripped), n, n, content_words(stripped, drop_periods=False), section_at.get(n)))
+            continue
+        # A short line (a cover-page field, a heading, a contact) is a unit of its own.
+        if len(stripped) < 70 and not stripped.endswith((",", "-", "and", "of", "the")):
+            flush()
+            out.append(Sentence(stripped, n, n, content_words(stripped, drop_periods=False), section_at.get(n)))
+            continue
+        para.append((n, line))
+        if stripped.endswith((".", ":", "!", "?", '"', "”")) and len(stripped) < 60:
+            flush()
+    flush()
+    return out

@@ -1,0 +1,107 @@
+"""Narrative answers: find the sentence(s) of the filing that answer, by meaning and by words.
+
+Candidate passages come from Chroma (vector search with the question's one embedding) fused with a
+BM25 ranking over the filing's own chunks (reciprocal rank fusion): names, numbers and codes such
+as "passcode" or "Commission File Number" are found by words far more reliably than by meaning.
+Inside the passages, sentences are scored by the question's words they contain (IDF-weighted) and
+by whether they hold the kind of thing asked for (a person, a date, a number, an address).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from filingqa.app.engine.index import FilingIndex, Sentence
+from filingqa.app.engine.vocabulary import content_words
+
+_PERSON = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z]+\b")
+_DATE = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?\s+\d{1,2},?\s+\d{4}\b|\b\d{4}\b")
+_TIME = re.compile(r"\b\d{1,2}:\d{2}\s*(?:a\.?m\.?|p\.?m\.?)?", re.IGNORECASE)
+_NUMBER = re.compile(r"\$?\d[\d,]*(?:\.\d+)?\s*(?:%|percent|million|billion|thousand)?")
+_ADDRESS = re.compile(r"\b\d{1,6}\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*\s+(?:Street|St\.?|Avenue|Ave\.?|Road|Rd\.?|Boulevard|Blvd\.?|Drive|Dr\.?|Way|Lane|Parkway|Place|Plaza|Loop|Court)\b")
+_PHONE = re.compile(r"\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}")
+_CAPTION = re.compile(r"^\(.*\)$|^\(")
+_STATES = re.compile(
+    r"\b(Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho|Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota|Mississippi|Missouri|Montana|Nebraska|Nevada|New Hampshire|New Jersey|New Mexico|New York|North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode Island|South Carolina|South Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|West Virginia|Wisconsin|Wyoming)\b"
+)
+
+MIN_SENTENCE_SCORE = 0.45
+
+
+@dataclass
+class ScoredSentence:
+    sentence: Sentence
+    score: float
+    coverage: float
+
+
+def _expects(question: str) -> re.Pattern | None:
+    q = question.lower()
+    if re.search(r"\b(telephone|phone)\b", q):
+        return _PHONE
+    if "address" in q:
+        return _ADDRESS
+    if re.search(r"\bwhat time\b|\bat what time\b", q):
+        return _TIME
+    if re.search(r"\bwhich state\b|\bin which state\b|\bstate of incorporation\b|\bincorporated\b", q):
+        return _STATES
+    if re.search(r"^\s*(who|whom)\b|\bwho is\b|\bnamed\b|\bcontact\b", q):
+        return _PERSON
+    if re.search(r"\bwhen\b|\bwhat (?:is the )?date\b", q):
+        return _DATE
+    if re.search(r"\bhow (?:many|much)\b|\bwhat (?:was|were|is) the (?:number|amount)|\brange\b|\bpercent|\bguid", q):
+        return _NUMBER
+    return None
+
+
+def score_sentences(question: str, index: FilingIndex, pool: list[Sentence] | None = None) -> list[ScoredSentence]:
+    qwords = [w for w in dict.fromkeys(content_words(question, drop_periods=False)) if w not in index.name_words]
+    if not qwords:
+        return []
+    weights = {w: index.idf.get(w, 0.0) for w in qwords}
+    total = sum(weights.values()) or 1.0
+    expects = _expects(question)
+    out = []
+    for sentence in pool if pool is not None else index.sentences:
+        words = set(sentence.words)
+        # The heading a sentence sits under speaks for it, at half weight ("Contacts:" over a name).
+        heading = index.section_words.get(sentence.section or "", frozenset())
+        hit = sum(weights[w] if w in words else 0.5 * weights[w] if w in heading else 0.0 for w in qwords)
+        if hit == 0:
+            continue
+        coverage = hit / total
+        score = coverage
+        if expects is not None:
+            text = sentence.text
+            if expects.search(text):
+                score += 0.25
+            else:
+                score -= 0.15
+        # Long paragraphs match many words by chance; short lines that match are pointed.
+        score -= min(0.15, len(sentence.words) / 400)
+        out.append(ScoredSentence(sentence, score, coverage))
+    out.sort(key=lambda s: s.score, reverse=True)
+    return out
+
+
+def with_neighbours(best: Sentence, index: FilingIndex) -> list[Sentence]:
+    """A cover-page caption "(Address of principal executive offices)" answers with the line above it."""
+    out = [best]
+    pos = index.sentences.index(best)
+    if (_CAPTION.match(best.text.strip()) or len(best.text) < 60) and pos > 0:
+        prev = index.sentences[pos - 1]
+        if best.line_start - prev.line_end <= 3:
+            out.insert(0, prev)
+    return out
+
+
+def candidate_pool(index: FilingIndex, chunk_ranges: list[tuple[int, int]]) -> list[Sentence]:
+    """Sentences inside the retrieved passages' line ranges."""
+    if not chunk_ranges:
+        return index.sentences
+    keep = []
+    for s in index.sentences:
+        if any(a <= s.line_start <= b for a, b in chunk_ranges):
+            keep.append(s)
+    return keep

@@ -1,0 +1,56 @@
+"""The service every front end uses (CLI, HTTP API, chat UI, eval runner): ingest, list, delete, answer.
+
+It wires settings to the store and the engine; the engine knows nothing of HTTP or UI.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from filingqa.app.engine.engine import AnswerEngine, UnknownFiling
+from filingqa.app.engine.model import Answer
+from filingqa.app.settings import Settings, get_settings
+from filingqa.ingest.model import Filing
+from filingqa.ingest.pipeline import load_filing, parse_filing
+from filingqa.vectorstore.store import FilingStore, FilingSummary, IngestReport, StoreConfig
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+class FilingService:
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or get_settings()
+        self.store = FilingStore(StoreConfig(data_dir=self.settings.data_dir, chroma_url=self.settings.chroma_url, batch_size=self.settings.embed_batch))
+        self.engine = AnswerEngine(self.store)
+
+    @property
+    def max_bytes(self) -> int:
+        return self.settings.max_file_mb * 1024 * 1024
+
+    def ingest_file(self, path: Path, progress: Callable[[int, int], None] | None = None) -> IngestReport:
+        return self.store.ingest(load_filing(path, max_bytes=self.max_bytes), progress)
+
+    def ingest_bytes(self, data: bytes, name: str, progress: Callable[[int, int], None] | None = None) -> IngestReport:
+        return self.store.ingest(parse_filing(data, name, max_bytes=self.max_bytes), progress)
+
+    def list_filings(self) -> list[FilingSummary]:
+        return self.store.list_filings()
+
+    def get_filing(self, filing_id: str) -> Filing:
+        filing = self.store.get_filing(filing_id)
+        if filing is None:
+            raise UnknownFiling(filing_id)
+        return filing
+
+    def delete(self, filing_id: str) -> bool:
+        self.engine.forget(filing_id)
+        return self.store.delete(filing_id)
+
+    def answer(self, question: str, filing_id: str) -> Answer:
+        return self.engine.answer(question, filing_id)
+
+    def warm_up(self) -> None:
+        self.store.ping()
+        self.store.embeddings.warm_up()

@@ -1,0 +1,82 @@
+"""The `filingqa tables` shapes: the JSON contract and the aligned text view.
+
+Shared by the CLI and the HTTP API (`GET /v1/filings/{id}/tables`) so both print the same thing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from filingqa.ingest.model import Filing, Table
+
+
+def _number(value: float | None) -> float | int | None:
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else value
+
+
+def table_json(table: Table) -> dict[str, Any]:
+    return {
+        "id": table.id,
+        "title": table.title,
+        "scale": table.scale.value,
+        "line_start": table.line_start,
+        "line_end": table.line_end,
+        "document": table.document,
+        "columns": [
+            {
+                "label": c.label,
+                "period_end": c.period_end.isoformat() if c.period_end else None,
+                "months": c.months,
+                "weeks": c.weeks,
+                "kind": c.kind,
+                "unit": c.unit.value if c.unit else None,
+            }
+            for c in table.columns
+        ],
+        "rows": [
+            {
+                "label": r.label,
+                "unit": r.unit.value,
+                "scale": r.scale.value,
+                "values": [_number(v) for v in r.values],
+                "line": r.line,
+                "verified": r.verified,
+                "section": r.section,
+            }
+            for r in table.rows
+        ],
+        "rejected_rows": [{"line": r.line, "text": r.text, "reason": r.reason} for r in table.rejected_rows],
+    }
+
+
+def tables_json(filing: Filing) -> dict[str, Any]:
+    return {"filing": {"id": filing.id, "name": filing.name}, "tables": [table_json(t) for t in filing.tables]}
+
+
+def format_value(value: float | None, text: str | None = None) -> str:
+    if value is None:
+        return ""
+    if text:
+        return text.replace("\\$", "$").replace("$", "").strip()
+    return f"{value:,.2f}".rstrip("0").rstrip(".") if not float(value).is_integer() else f"{int(value):,}"
+
+
+def tables_text(filing: Filing) -> str:
+    """Aligned tables for a terminal: each value under its column, a ✓ where a total confirms it."""
+    out = [f"{filing.name}  (id {filing.id}, {len(filing.tables)} tables)"]
+    for t in filing.tables:
+        out.append("")
+        out.append(f"[{t.id}] {t.title}  — lines {t.line_start}-{t.line_end}, in {t.scale.value}")
+        label_w = min(60, max([len(r.label) for r in t.rows] + [10]))
+        col_w = [max(12, min(24, len(c.label))) for c in t.columns]
+        header = " " * (label_w + 7) + "  ".join(c.label[-w:].rjust(w) for c, w in zip(t.columns, col_w))
+        out.append(header)
+        for r in t.rows:
+            cells = "  ".join(format_value(v, r.texts[i] if i < len(r.texts) else None).rjust(w) for i, (v, w) in enumerate(zip(r.values, col_w)))
+            mark = "✓" if r.verified else " "
+            out.append(f"{r.line:5d} {r.label[:label_w].ljust(label_w)} {mark}{cells}  {r.unit.value}")
+        for rej in t.rejected_rows:
+            out.append(f"{rej.line:5d} REJECTED: {rej.reason}")
+    return "\n".join(out)

@@ -43,6 +43,8 @@ SKIP_TAGS = frozenset({"script", "style", "head", "title", "noscript", "template
 _WHITESPACE = re.compile(r"[\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x85\u2028\u2029]")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none", re.I)
+# Workiva separates "2." from "NET SALES" with a padded span, not a space.
+_INDENT_STYLE = re.compile(r"(?:padding|margin)-left\s*:\s*(?!0(?:\.0*)?(?:pt|px|em|in|%)?\s*(?:;|$))[\d.]", re.I)
 _LEADING_INT = re.compile(r"\s*(\d{1,6})")
 _PARSER_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")  # lxml refuses these in str input
 _XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>", re.I)
@@ -63,6 +65,11 @@ def _is_skipped(el) -> bool:
         return True
     style = el.get("style")
     return bool(style and _HIDDEN_STYLE.search(style))
+
+
+def _is_indented(el) -> bool:
+    style = el.get("style")
+    return bool(style and _INDENT_STYLE.search(style))
 
 
 def _int_attr(el, name: str, limit: int) -> int:
@@ -140,7 +147,7 @@ class _Renderer:
                 elif tag == "br":
                     if not self.flush():
                         self.blank()
-                elif tag in CELL_TAGS:
+                elif tag in CELL_TAGS or _is_indented(el):
                     self.add(" ")
                 self.add(el.text)
             else:
@@ -167,7 +174,7 @@ class _Renderer:
         self.flush()
         self.blank()
         text = _flat_text(el, keep_layout=True)
-        for raw in text.replace("\r\n", "\n").split("\n"):
+        for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
             self.lines.append(_INVISIBLE.sub("", raw.replace("\u00a0", " ")).rstrip())
         while self.lines and not self.lines[-1]:
             self.lines.pop()
@@ -296,7 +303,7 @@ def _flat_text(el, keep_layout: bool = False) -> str:
             if _is_skipped(node):
                 walker.skip_subtree()
                 continue
-            if tag == "br" or (tag in BLOCK_TAGS and node is not el) or tag in CELL_TAGS:
+            if tag == "br" or (tag in BLOCK_TAGS and node is not el) or tag in CELL_TAGS or _is_indented(node):
                 parts.append("\n" if keep_layout and tag == "br" else " ")
             parts.append(node.text or "")
         else:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 from filingqa.ingest.detect import is_html
 from filingqa.ingest.errors import EmptyFile, IngestError
@@ -121,7 +122,7 @@ def _unwrap_pem(text: str) -> str:
 class _Header:
     company: str | None = None
     form: str | None = None
-    date: object = None
+    date: date | None = None
 
 
 def _parse_header(text: str) -> _Header:

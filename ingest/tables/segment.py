@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from filingqa.ingest.model import RawCell, RawRow, RawTable
 from filingqa.ingest.numbers import MalformedNumber, is_currency_only, looks_numeric, parse_amount
 
+_TOKEN = re.compile(r"\S+")
 _CELL_SPLIT = re.compile(r"\S(?:.*?\S)?(?=\s{2,}|$)")
 YEAR_CELL = re.compile(r"^\(?(19|20)\d{2}\)?\*?$")
 _SGML_TAG = re.compile(r"^\s*</?(TABLE|CAPTION|S|C|FN|PAGE)>\s*$", re.IGNORECASE)
@@ -38,61 +39,54 @@ class LineInfo:
 
 def split_cells(line: str) -> list[RawCell]:
     """Cut one text line into positioned cells."""
+    cells = []
     if "\t" in line:
-        cells = []
         for i, field in enumerate(line.split("\t")):
             text = field.strip()
             if text:
-                for part in _split_amount_run(text):
-                    cells.append(RawCell(text=part, start=i, end=i + 1))
+                for a, b in _split_amount_run(text):
+                    cells.append(RawCell(text=text[a:b], start=i, end=i + 1))
         return cells
-    cells = []
     for m in _CELL_SPLIT.finditer(line):
-        text = m.group(0)
-        parts = _split_amount_run(text)
-        if len(parts) == 1:
-            cells.append(RawCell(text=text, start=m.start(), end=m.end()))
-            continue
-        offset = m.start()
-        for part in parts:
-            pos = line.index(part, offset)
-            cells.append(RawCell(text=part, start=pos, end=pos + len(part)))
-            offset = pos + len(part)
+        for a, b in _split_amount_run(m.group(0)):
+            cells.append(RawCell(text=m.group(0)[a:b], start=m.start() + a, end=m.start() + b))
     return cells
 
 
-def _split_amount_run(text: str) -> list[str]:
-    """ "10.054 0.054" or "$ 3,886 $ 8,155" is several amounts that single spaces separate.
+def _split_amount_run(text: str) -> list[tuple[int, int]]:
+    """Offsets of the amounts in "10.054 0.054" or "$ 3,886 $ 8,155", which single spaces separate.
 
     Only a cell made wholly of amounts is split: a label such as "Fiscal 2004" stays whole.
     """
-    tokens = text.split()
+    whole = [(0, len(text))]
+    tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
     if len(tokens) < 2:
-        return [text]
-    groups: list[str] = []
-    pending = ""
-    for tok in tokens:
+        return whole
+    groups: list[list[int]] = []  # [start, end] of each amount
+    pending: int | None = None  # start of a "$" or "(" waiting for its number
+    for a, b in tokens:
+        tok = text[a:b]
         if is_currency_only(tok) or tok == "(":
-            pending = (pending + " " + tok).strip()
+            pending = a if pending is None else pending
             continue
-        if tok in {"%", ")", ")%", "%)"} and groups:
-            groups[-1] += tok if tok != "%" else " %"
+        if tok in {"%", ")", ")%", "%)"} and groups and pending is None:
+            groups[-1][1] = b
             continue
-        candidate = (pending + " " + tok).strip()
+        start = pending if pending is not None else a
         try:
-            amount = parse_amount(candidate)
+            amount = parse_amount(text[start:b])
         except MalformedNumber:
-            return [text]
+            return whole
         if amount is None:
-            return [text]
-        groups.append(candidate)
-        pending = ""
-    if pending and groups and is_currency_only(pending):
-        groups.append(pending)  # "69 % $": the "$" belongs to the next column's amount
-        pending = ""
-    if pending or len(groups) < 2:
-        return [text]
-    return groups
+            return whole
+        groups.append([start, b])
+        pending = None
+    if pending is not None and groups and is_currency_only(text[pending:].strip()):
+        groups.append([pending, len(text.rstrip())])  # "69 % $": the "$" belongs to the next column
+        pending = None
+    if pending is not None or len(groups) < 2:
+        return whole
+    return [(a, b) for a, b in groups]
 
 
 def _is_value_cell(text: str) -> bool:

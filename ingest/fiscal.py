@@ -106,6 +106,27 @@ def read_calendar(lines: list[str], tables: list[Table]) -> FiscalCalendar:
     return FiscalCalendar()
 
 
+def resolve_fiscal_columns(tables: list[Table], calendar: FiscalCalendar) -> None:
+    """Date the columns headed "Q4 2022" or "FY 2022" by the filer's calendar.
+
+    The calendar gives the end to within days (52/53-week years drift), so the date is snapped to
+    a period end the filing prints elsewhere when one lies within ten days.
+    """
+    known = sorted({c.period_end for t in tables for c in t.columns if c.period_end})
+    for t in tables:
+        for c in t.columns:
+            if c.period_end or not c.fiscal_year:
+                continue
+            if c.fiscal_quarter:
+                approx = calendar.quarter_end(c.fiscal_year, c.fiscal_quarter)
+            elif c.months == 12:
+                approx = calendar.year_end(c.fiscal_year)
+            else:
+                continue
+            close = [d for d in known if near(d, approx)]
+            c.period_end = min(close, key=lambda d: abs((d - approx).days)) if close else approx
+
+
 def _shift(d: date, months: int) -> tuple[int, int]:
     e = _add_months(d, months)
     return e.month, e.day

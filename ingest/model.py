@@ -135,6 +135,9 @@ class Column(BaseModel):
     weeks: int | None = None
     kind: str = Field(default="value", description="'value', or 'change' for the changes a table prints beside its periods")
     unit: Unit | None = Field(default=None, description="set when the column fixes its cells' unit (a % column, a per-share group)")
+    scale: Scale | None = Field(default=None, description="set when the column header states its own scale ('Revenue $M', 'Units K')")
+    fiscal_year: int | None = Field(default=None, description="'Q4 2022', 'FY 2022': resolved to period_end with the filer's calendar")
+    fiscal_quarter: int | None = None
 
     @property
     def period(self) -> Period:
@@ -189,7 +192,7 @@ class Table(BaseModel):
                         value=value,
                         text=row.texts[i] if i < len(row.texts) else None,
                         unit=col.unit or row.unit,
-                        scale=Scale.UNITS if col.unit in (Unit.PERCENT, Unit.USD_PER_SHARE) else row.scale,
+                        scale=Scale.UNITS if col.unit in (Unit.PERCENT, Unit.USD_PER_SHARE) else (col.scale or row.scale),
                         line=row.line,
                         verified=row.verified,
                     )

@@ -18,6 +18,7 @@ from decimal import Decimal
 # A cell's amount: optional sign, currency, parentheses, thousands separators, decimals, percent.
 _AMOUNT = re.compile(
     r"""^
+    (?P<dir>up|down|increase|decrease|higher|lower)?\s*
     (?P<minus>[-\u2212\u2013])?\s*
     (?P<cur1>\\?\$|US\$|USD)?\s*
     (?P<open>\()?\s*
@@ -27,7 +28,8 @@ _AMOUNT = re.compile(
     \s*(?P<pct1>%)?
     \s*(?P<close>\))?
     \s*(?P<pct2>%)?
-    \s*(?P<foot>\*{1,3}|\(\w\)|[\u00b9\u00b2\u00b3\u2070-\u2079]+)?
+    \s*(?P<ppt>pts?|ppts?|bps|basis\s+points|percentage\s+points)?
+    \s*(?P<foot>\*{1,3}|\^|\(\w\)|[\u00b9\u00b2\u00b3\u2070-\u2079]+)?
     $""",
     re.VERBOSE,
 )
@@ -37,6 +39,12 @@ _BLANK_WORDS = re.compile(r"^(n/?m|n/?a|nm|na|\*+|—%|nmf|not meaningful|—\s*
 # "\$" is a dollar sign escaped by a Markdown-producing PDF converter; "ф" is OCR's reading of "$".
 _CURRENCY_ONLY = re.compile(r"^(\\?\$|US\$|€|£|ф|Ф)$")
 _HAS_DIGIT = re.compile(r"\d")
+# Cells that name a period in a header row.
+PERIOD_CELL = re.compile(
+    r"^(?:(?:vs\.?|versus)\s*)?(?:q[1-4]|h[12]|fy|fiscal)\s*'?\s*\d{2}(?:\d{2})?\s*(?:\(\w\)|\*+|:)?$"
+    r"|^(?:vs\.?|versus)\s*(?:19|20)\d{2}$|^(?:19|20)\d{2}\s*:$|^'\d{2}$",
+    re.IGNORECASE,
+)
 _HAS_LETTER = re.compile(r"[A-Za-z\u0400-\u04ff]")
 
 
@@ -72,16 +80,20 @@ def parse_amount(text: str) -> Amount | None:
             # only when nothing else follows it, which the regex guarantees.
             pass
         dec = Decimal(m["num"].replace(",", ""))
-        negative = bool(m["open"]) or bool(m["minus"]) or bool(m["minus2"])
+        if m["ppt"] and m["ppt"].lower().startswith(("bp", "basis")):
+            return None  # basis points are a unit of their own; not read as a value here
+        negative = bool(m["open"]) or bool(m["minus"]) or bool(m["minus2"]) or (m["dir"] or "").lower() in ("down", "decrease", "lower")
         if negative:
             dec = -dec
         return Amount(
             float(dec),
             dec,
-            percent=bool(m["pct1"] or m["pct2"]),
+            percent=bool(m["pct1"] or m["pct2"] or m["ppt"]),
             currency=bool(m["cur1"] or m["cur2"]),
             text=cell,
         )
+    if PERIOD_CELL.match(cell):
+        return None  # "Q4 2022", "vs. 2021", "FY23": a column header, not a damaged amount
     if _HAS_DIGIT.search(cell) and looks_numeric(cell):
         raise MalformedNumber(cell)
     return None

@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 from filingqa.ingest.errors import EmptyFile, FileTooLarge, IngestError
-from filingqa.ingest.fiscal import read_calendar
+from filingqa.ingest.fiscal import read_calendar, resolve_fiscal_columns
 from filingqa.ingest.loaders import load_text
 from filingqa.ingest.model import Filing
 from filingqa.ingest.sections import find_sections
@@ -31,6 +31,7 @@ def parse_filing(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> 
     raws = find_raw_tables(loaded)
     tables = extract_tables(loaded, raws)
     calendar = read_calendar(loaded.lines, tables)
+    resolve_fiscal_columns(tables, calendar)
     return Filing(
         id=filing_id(data),
         name=name,

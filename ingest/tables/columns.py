@@ -119,6 +119,10 @@ def assign_header_cells(cells: list[RawCell], spans: list[Span], grid: str) -> l
         # A lone group header ("Quarters Ended March 31,") spans the table, wherever the
         # converter happened to print it. One that names a year belongs to its own column.
         return [[cells[0].text] for _ in spans]
+    if grid == "text" and 1 < k < n and n % k == 0 and not any(CHANGE_WORDS.search(c.text) for c in cells):
+        # Group headers ("GAAP" / "Non-GAAP") are centred over their group in converted text
+        # and overlap only its middle column; an even split puts them over the whole group.
+        return _even_split(cells, n)
     positional = _positional(cells, spans)
     if positional is not None:
         return positional
@@ -133,6 +137,11 @@ def assign_header_cells(cells: list[RawCell], spans: list[Span], grid: str) -> l
         nearest = min(range(n), key=lambda i: abs(spans[i].centre - cs.centre))
         out[nearest].append(cell.text)
     return out
+
+
+def _even_split(cells: list[RawCell], n: int) -> list[list[str]]:
+    per = n // len(cells)
+    return [[cells[i // per].text] for i in range(n)]
 
 
 def _positional(cells: list[RawCell], spans: list[Span]) -> list[list[str]] | None:

@@ -30,6 +30,7 @@ _SHARES = re.compile(
     r"\bshares\b|\bshare count|\bunits outstanding\b", re.IGNORECASE
 )
 _SHARES_CONTEXT = re.compile(r"weighted|average|outstanding|used in|number of|basic|diluted|issued", re.IGNORECASE)
+_EQUITY_AMOUNT = re.compile(r"^(?:common|preferred|preference|capital|class [ab])[\w\s,]*(?:stock|shares)\b.*\b(?:par value|authorized|issued)", re.IGNORECASE)
 _PERCENT_LABEL = re.compile(r"%|\bpercent|\bmargin\b|\brate\b|\bratio\b", re.IGNORECASE)
 _TOTAL = re.compile(r"^\s*(total|net|subtotal|sum)\b", re.IGNORECASE)
 _FOOTNOTE = re.compile(r"(\s*\((?:\d{1,2}|[a-z]|[ivx]+)\))+\s*$|\s*\*+\s*$|[\u00b9\u00b2\u00b3\u2070-\u2079]+\s*$")
@@ -39,6 +40,18 @@ _LETTER_WORD = re.compile(r"[A-Za-z].*[A-Za-z]")
 # Conversion debris that is never content: bullets, stray underline markup, lone dots.
 _NOISE = re.compile(r"^[\s•·∙●▪\u2022\u00b7.]+$|</?u>|</?b>|</?i>")
 SCALE_WORDS = {"thousands": Scale.THOUSANDS, "millions": Scale.MILLIONS, "billions": Scale.BILLIONS}
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
+_FISCAL_QUARTER = re.compile(
+    r"\bq(?P<q>[1-4])\s*(?:fy\s*)?'?(?P<y>(?:19|20)?\d{2})\b|\b(?P<ord>first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter\s*(?:of\s+)?(?:fiscal\s+)?(?P<y2>(?:19|20)\d{2})\b",
+    re.IGNORECASE,
+)
+_FISCAL_YEAR_COL = re.compile(r"\b(?:fy|fiscal(?:\s+year)?|full[\s-]year)\s*'?(?P<y>(?:19|20)?\d{2})\b", re.IGNORECASE)
+# "$M", "($B)", "Units K", "(in thousands)", "(%)": a unit or scale stated in a header or a label.
+_UNIT_HINT = re.compile(
+    r"\(\s*\$\s*[kmb]\s*\)|\$\s*[kmb]\b|\bunits?\s+[kmb]\b|\(\s*(?:\$\s*)?in\s+(?:thousands|millions|billions)\s*\)|\(\s*%\s*\)|\bemployees\s+\(in\s+thousands\)",
+    re.IGNORECASE,
+)
+_SCALE_LETTERS = {"thousand": Scale.THOUSANDS, "million": Scale.MILLIONS, "billion": Scale.BILLIONS, "k": Scale.THOUSANDS, "m": Scale.MILLIONS, "b": Scale.BILLIONS}
 
 
 @dataclass
@@ -316,11 +329,25 @@ def _column(label: str) -> Column:
                 end = None
     duration = durations[0] if durations else None
     kind = "value"
-    if CHANGE_WORDS.search(label) and not dates and not years:
+    if re.search(r"(?:^|\s)(?:vs\.?|versus)\s", label, re.IGNORECASE):
+        kind = "change"  # "vs. Q4 2021": a comparison column, whatever periods it names
+    elif CHANGE_WORDS.search(label) and not dates and not years:
         kind = "change"
     elif CHANGE_WORDS.search(label) and re.search(r"%|percent", label, re.IGNORECASE):
         kind = "change"
     col = Column(label=label, period_end=end, months=duration.months if duration else None, weeks=duration.weeks if duration else None, kind=kind)
+    if end is None:
+        m = _FISCAL_QUARTER.search(label)
+        if m:
+            col.fiscal_quarter = int(m["q"]) if m["q"] else _ORDINALS[m["ord"].lower()]
+            col.fiscal_year = _year4(m["y"] or m["y2"])
+            col.months = col.months or 3
+        else:
+            m = _FISCAL_YEAR_COL.search(label)
+            if m:
+                col.fiscal_year = _year4(m["y"])
+                col.months = col.months or 12
+    col.unit, col.scale = _header_unit(label)
     if end is None and years and kind == "value":
         # Only a year is known: keep it in the label; the resolver matches on it.
         col.period_end = None
@@ -343,6 +370,27 @@ def _column_units(columns: list[Column], grid: list[list[RawCell | None]]) -> No
             col.unit = Unit.PERCENT
             if col.period_end is None:
                 col.kind = "change"
+
+
+def _year4(text: str) -> int:
+    y = int(text.strip("'’"))
+    return y + 2000 if y < 100 else y
+
+
+def _header_unit(text: str) -> tuple[Unit | None, Scale | None]:
+    """Units a header or label states for its cells: "Revenue $M", "Units K", "($B)", "(in thousands)"."""
+    m = _UNIT_HINT.search(text)
+    if not m:
+        return None, None
+    word = m.group(0).lower()
+    scale = next((s for key, s in _SCALE_LETTERS.items() if key in word), None)
+    if "%" in word or "percent" in word:
+        return Unit.PERCENT, Scale.UNITS
+    if "$" in word or "usd" in word or "dollar" in word:
+        return Unit.USD, scale
+    if "unit" in word or "employees" in word:
+        return Unit.NUMBER, scale
+    return None, scale
 
 
 def _strip_dates(text: str) -> str:
@@ -388,14 +436,35 @@ def _fill_from_title(columns: list[Column], title: str) -> None:
             if col.months is None and not re.search(r"balance sheet|financial position|as of", title, re.IGNORECASE):
                 col.months = title_durations[0].months
                 col.weeks = title_durations[0].weeks
+    # "Full-Year 2022 Financial Results" over "2022  2021": a fiscal year each, dated later by
+    # the filer's calendar; "Q4 2022 Financial Results" likewise names the quarter.
+    title_quarter = _FISCAL_QUARTER.search(title)
+    for col in value_cols:
+        if col.period_end or col.fiscal_year or not col.months:
+            continue
+        years = find_years(col.label)
+        if not years:
+            continue
+        col.fiscal_year = years[-1]
+        if col.months == 3 and title_quarter:
+            col.fiscal_quarter = int(title_quarter["q"]) if title_quarter["q"] else _ORDINALS[title_quarter["ord"].lower()]
+        elif col.months != 12:
+            col.fiscal_year = None
 
 
 def _unit(label: str, amounts: list[Amount | None], scale: Scale, share_scale: Scale | None, section: str | None, table_text: str) -> tuple[Unit, Scale]:
     present = [a for a in amounts if a is not None and not a.dash]
+    hint_unit, hint_scale = _header_unit(label)
+    if hint_unit or hint_scale:
+        return hint_unit or Unit.USD, hint_scale or (Scale.UNITS if hint_unit == Unit.PERCENT else scale)
+    if _EQUITY_AMOUNT.search(label):
+        return Unit.USD, scale  # "Common stock, $0.001 par value, 10,000 shares authorized": dollars
+    if section and _SHARES.search(section) and _SHARES_CONTEXT.search(section) and not _PER_SHARE.search(label) and not any(a.currency for a in present):
+        return Unit.SHARES, share_scale or scale
     if present and all(a.percent for a in present) or (_PERCENT_LABEL.search(label) and present and all(a.percent for a in present)):
         return Unit.PERCENT, Scale.UNITS
     context = f"{section or ''} {label}"
-    if _PER_SHARE.search(label) or (_PER_SHARE.search(section or "") and not _SHARES_CONTEXT.search(label) and present and all(abs(a.value) < 100 for a in present)):
+    if _PER_SHARE.search(label) or (_PER_SHARE.search(section or "") and not _SHARES.search(label) and present and all(abs(a.value) < 1000 for a in present)):
         return Unit.USD_PER_SHARE, Scale.UNITS
     if _SHARES.search(label) and _SHARES_CONTEXT.search(context) and not any(a.currency for a in present):
         return Unit.SHARES, share_scale or scale

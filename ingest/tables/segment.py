@@ -13,11 +13,15 @@ import re
 from dataclasses import dataclass
 
 from filingqa.ingest.model import RawCell, RawRow, RawTable
-from filingqa.ingest.numbers import MalformedNumber, is_currency_only, looks_numeric, parse_amount
+from filingqa.ingest.numbers import PERIOD_CELL, MalformedNumber, is_currency_only, parse_amount
 
 _TOKEN = re.compile(r"\S+")
 _CELL_SPLIT = re.compile(r"\S(?:.*?\S)?(?=\s{2,}|$)")
 YEAR_CELL = re.compile(r"^\(?(19|20)\d{2}\)?\*?$")
+# "Dec 31, 2022", "December 25, 2010", "July 3,": a date heading a column.
+_DATE_CELL = re.compile(
+    r"^(?:as of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\s*,?\s*(?:(?:19|20)\d{2})?\s*(?:\(\w\))?$", re.IGNORECASE
+)
 _SGML_TAG = re.compile(r"^\s*</?(TABLE|CAPTION|S|C|FN|PAGE)>\s*$", re.IGNORECASE)
 _PROSE_END = re.compile(r"[.;:!?]\"?\s*$")
 # Lines that open a new statement even without a header row of their own.
@@ -124,7 +128,7 @@ def is_year_header(texts: list[str]) -> bool:
     """
     years = 0
     for text in texts:
-        if YEAR_CELL.match(text.replace(" ", "")):
+        if YEAR_CELL.match(text.replace(" ", "")) or PERIOD_CELL.match(text.strip()) or _DATE_CELL.match(text.strip()):
             years += 1
         elif is_currency_only(text):
             continue
@@ -201,7 +205,7 @@ def _is_header_line(info: LineInfo, text: str) -> bool:
     stripped = text.strip()
     # A statement title, a stated scale or a page number is never a column header, however
     # far right it is centred.
-    if TITLE_WORDS.search(stripped) or SCALE_HINT.search(stripped) or stripped.isdigit():
+    if (TITLE_WORDS.search(stripped) or SCALE_HINT.search(stripped)) and len(info.cells) == 1 or stripped.isdigit():
         return False
     if "\t" in text:
         return text.startswith("\t") or len(info.cells) > 1

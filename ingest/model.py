@@ -93,8 +93,9 @@ class RawTable(BaseModel):
     line_start: int
     line_end: int
     rows: list[RawRow]
-    grid: str = Field(description="'html' when positions are grid columns, 'text' when character offsets")
+    grid: str = Field(description="'html' when positions are grid columns, 'text' when character offsets, 'tab' when tab fields")
     document: str | None = None
+    continues: bool = Field(default=False, description="a second header block of the table above, split off")
 
 
 class LoadedText(BaseModel):

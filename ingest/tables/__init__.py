@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from filingqa.ingest.model import LoadedText, RawTable, Table
-from filingqa.ingest.tables.parse import parse_table
-from filingqa.ingest.tables.segment import find_text_tables
+import re
 
-CONTEXT_LINES = 60  # how far above a table its title and stated scale may sit
+from filingqa.ingest.model import LoadedText, RawRow, RawTable, Table
+from filingqa.ingest.numbers import MalformedNumber, is_currency_only, parse_amount
+from filingqa.ingest.periods import find_dates, find_durations, find_month_days
+from filingqa.ingest.tables.parse import parse_table
+from filingqa.ingest.tables.segment import find_text_tables, is_year_header
+
+CONTEXT_LINES = 60
+_SCALE_WORD = re.compile(r"thousand|million|billion", re.IGNORECASE)
+_PAGE_LABEL = re.compile(r"^(item|part|note|signatures|exhibits?)\b|form 10-[qk]|table of contents", re.IGNORECASE)  # how far above a table its title and stated scale may sit
 
 
 def find_raw_tables(loaded: LoadedText) -> list[RawTable]:
@@ -25,7 +31,57 @@ def find_raw_tables(loaded: LoadedText) -> list[RawTable]:
             found.extend(find_text_tables(loaded.lines, start, n - 1, document=_document_at(loaded, start)))
             start = None
     found.sort(key=lambda t: t.line_start)
-    return found
+    return [piece for raw in found for piece in split_header_blocks(raw)]
+
+
+def _row_kind(row: RawRow) -> str:
+    """'data' (holds amounts), 'header' (names periods over columns) or 'label' (a caption)."""
+    cells = [c.text.strip() for c in row.cells if c.text.strip()]
+    rest = cells[1:]
+    for text in rest:
+        if is_currency_only(text):
+            continue
+        try:
+            amount = parse_amount(text)
+        except MalformedNumber:
+            return "data"
+        if amount is not None and not is_year_header([text]):
+            return "data"
+    if rest and is_year_header(rest):
+        return "header"
+    periodic = [t for t in rest if find_durations(t) or find_dates(t) or find_month_days(t)]
+    return "header" if len(periodic) >= 2 else "label"
+
+
+def split_header_blocks(raw: RawTable) -> list[RawTable]:
+    """A table that opens a second header block after its data (Alcoa's "Six months ended June 30,"
+    under the quarter's rows) is two tables: each block's columns are its own."""
+    pieces: list[list[RawRow]] = [[]]
+    seen_data = False
+    for row in raw.rows:
+        kind = _row_kind(row)
+        if kind == "header" and seen_data:
+            pieces.append([])
+            seen_data = False
+        pieces[-1].append(row)
+        seen_data = seen_data or kind == "data"
+    if len(pieces) == 1:
+        return [raw]
+    # Header rows above the first block that name no period ("Alcoa Corporation | Noncontrolling
+    # interest | Total") head the later blocks too.
+    groups = []
+    for row in pieces[0]:
+        kind = _row_kind(row)
+        if kind == "data":
+            break
+        if kind == "label" and len([c for c in row.cells if c.text.strip()]) >= 2:
+            groups.append(row)
+    pieces = [pieces[0]] + [groups + rows for rows in pieces[1:]]
+    return [
+        RawTable(line_start=min(r.line for r in rows), line_end=max(r.line for r in rows), rows=rows, grid=raw.grid, document=raw.document, continues=i > 0)
+        for i, rows in enumerate(pieces)
+        if rows
+    ]
 
 
 def _document_at(loaded: LoadedText, line: int) -> str | None:
@@ -39,10 +95,23 @@ def extract_tables(loaded: LoadedText, raws: list[RawTable] | None = None) -> li
     tables: list[Table] = []
     for raw in raws if raws is not None else find_raw_tables(loaded):
         context = _context(loaded, raw, tables)
+        if raw.continues and tables:
+            # The split-off block has no title of its own: it is the table above, continued.
+            context = [tables[-1].title + " (continued)", *[c for c in context if _SCALE_WORD.search(c)][-1:]]
         table = parse_table(raw, context, table_id=f"t{len(tables) + 1}")
-        if table is not None:
+        if table is not None and not is_navigation(table):
             tables.append(table)
     return tables
+
+
+def is_navigation(table: Table) -> bool:
+    """A table of contents or a page footer ("Item 2. ... 36", "Form 10-Q  1"): page numbers, not facts."""
+    if len(table.columns) != 1 or table.columns[0].period_end or table.columns[0].months:
+        return False
+    values = [r.values[0] for r in table.rows]
+    if any(v is None or v < 0 or v != int(v) or v > 2000 for v in values):
+        return False
+    return values == sorted(values) and (len(values) == 1 or any(_PAGE_LABEL.search(r.label) for r in table.rows))
 
 
 def _context(loaded: LoadedText, raw: RawTable, previous: list[Table]) -> list[str]:

@@ -35,6 +35,7 @@ _PERCENT_LABEL = re.compile(r"%|\bpercent|\bmargin\b|\brate\b|\bratio\b", re.IGN
 _TOTAL = re.compile(r"^\s*(total|net|subtotal|sum)\b", re.IGNORECASE)
 _FOOTNOTE = re.compile(r"(\s*\((?:\d{1,2}|[a-z]|[ivx]+)\))+\s*$|\s*\*+\s*$|[\u00b9\u00b2\u00b3\u2070-\u2079]+\s*$")
 _LEADER = re.compile(r"(\s*\.){3,}\s*$|\s*[_\-]{3,}\s*$")
+_FURNITURE = re.compile(r"^(table of contents|page \d+|\d+|[ivx]+|.{0,40}/page \d+)$", re.IGNORECASE)
 _HEADER_TEXT = re.compile(r"[A-Za-z0-9%]{2,}|%")
 _LETTER_WORD = re.compile(r"[A-Za-z].*[A-Za-z]")
 # Conversion debris that is never content: bullets, stray underline markup, lone dots.
@@ -266,7 +267,7 @@ def _over_values(cell: RawCell, spans, grid: str) -> bool:
         return cell.start >= 1 and not (cell.start == 0)
     first = spans[0]
     if grid == "html":
-        return cell.end > first.start - 0.01 or cell.start >= first.start - 1
+        return cell.end > first.start  # grid ends are exclusive
     return cell.end > first.start - 2
 
 
@@ -281,7 +282,7 @@ def _title(context: list[str]) -> str:
     A statement name keeps the short lines under it ("For the 13 Weeks Ended July 3, 2004"),
     which often carry the periods the column headers leave out.
     """
-    candidates = [c.strip() for c in context if c.strip()]
+    candidates = [c.strip() for c in context if c.strip() and not _FURNITURE.match(c.strip())]
     if not candidates:
         return ""
     recent = candidates[-4:]

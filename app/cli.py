@@ -117,6 +117,12 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return run_eval(args.sets, args.corpus, args.jsonl, args.junit, args.min_pass, _service())
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from filingqa.app.api.server import serve
+
+    return serve(host=args.host, port=args.port, workers=args.workers)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="filingqa", description="Ask questions of SEC filings; every number is the filing's own, with its place.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -152,6 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--junit", type=Path, help="write JUnit XML here")
     p.add_argument("--min-pass", type=float, default=0.95, help="exit 1 below this pass rate (default 0.95)")
     p.set_defaults(func=_cmd_eval)
+    p = sub.add_parser("serve", help="serve the HTTP API, the OpenAI-compatible endpoint and the chat UI (/chat/)")
+    p.add_argument("--host", help="address to bind (default FILINGQA_HOST, 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default FILINGQA_PORT, 7860)")
+    p.add_argument("--workers", type=int, default=1, help="processes; above 1 only with a Chroma server (FILINGQA_CHROMA_URL): the embedded store is one process")
+    p.set_defaults(func=_cmd_serve)
     return parser
 
 

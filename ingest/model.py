@@ -174,31 +174,32 @@ class Table(BaseModel):
     rejected_rows: list[RejectedRow] = []
     document: str | None = None
 
+    def fact(self, row: Row, i: int) -> "Fact | None":
+        """The typed fact in row `row`, column `i`; None for an empty cell."""
+        value = row.values[i] if i < len(row.values) else None
+        if value is None:
+            return None
+        col = self.columns[i]
+        unit = col.unit or row.unit
+        return Fact(
+            table=self.id,
+            table_title=self.title,
+            label=row.label,
+            section=row.section,
+            column=col.label,
+            column_index=i,
+            column_kind=col.kind,
+            period=col.period,
+            value=value,
+            text=row.texts[i] if i < len(row.texts) else None,
+            unit=unit,
+            scale=Scale.UNITS if col.unit in (Unit.PERCENT, Unit.USD_PER_SHARE) else (col.scale or row.scale),
+            line=row.line,
+            verified=row.verified,
+        )
+
     def facts(self) -> list["Fact"]:
-        out = []
-        for row in self.rows:
-            for i, (col, value) in enumerate(zip(self.columns, row.values)):
-                if value is None:
-                    continue
-                out.append(
-                    Fact(
-                        table=self.id,
-                        table_title=self.title,
-                        label=row.label,
-                        section=row.section,
-                        column=col.label,
-                        column_index=i,
-                        column_kind=col.kind,
-                        period=col.period,
-                        value=value,
-                        text=row.texts[i] if i < len(row.texts) else None,
-                        unit=col.unit or row.unit,
-                        scale=Scale.UNITS if col.unit in (Unit.PERCENT, Unit.USD_PER_SHARE) else (col.scale or row.scale),
-                        line=row.line,
-                        verified=row.verified,
-                    )
-                )
-        return out
+        return [f for row in self.rows for i in range(len(self.columns)) if (f := self.fact(row, i)) is not None]
 
 
 class Fact(BaseModel):

@@ -11,6 +11,7 @@ from filingqa.ingest.loaders import load_text
 from filingqa.ingest.model import Filing
 from filingqa.ingest.sections import find_sections
 from filingqa.ingest.tables import extract_tables, find_raw_tables
+from filingqa.ingest.tables.parse import date_change_columns
 
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024
 
@@ -32,6 +33,8 @@ def parse_filing(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> 
     tables = extract_tables(loaded, raws)
     calendar = read_calendar(loaded.lines, tables)
     resolve_fiscal_columns(tables, calendar)
+    for table in tables:
+        date_change_columns(table.columns)
     return Filing(
         id=filing_id(data),
         name=name,

@@ -62,7 +62,8 @@ def install(app: FastAPI) -> None:
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = []
         for e in exc.errors():
-            problems.append({"field": _field(e.get("loc", ())), "message": e.get("msg", "invalid"), "type": e.get("type")})
+            field = "body" if e.get("type") == "json_invalid" else _field(e.get("loc", ()))
+            problems.append({"field": field, "message": e.get("msg", "invalid"), "type": e.get("type")})
         named = ", ".join(dict.fromkeys(p["field"] for p in problems if p["field"])) or "body"
         return error_response(422, f"invalid request: {named}", problems)
 

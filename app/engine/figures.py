@@ -15,10 +15,10 @@ from filingqa.app.engine.index import FilingIndex, RowEntry
 from filingqa.app.engine.question import PeriodQuery, QuestionAnalysis, period_score
 from filingqa.app.engine.vocabulary import content_words
 from filingqa.ingest.fiscal import FiscalCalendar
-from filingqa.ingest.model import Column, Fact, Period, Scale, Unit
+from filingqa.ingest.model import Column, Fact, Period, Unit
 
 MIN_LABEL_SCORE = 0.50
-MIN_WORD_EVIDENCE = 0.34
+MIN_QUESTION_COVER = 0.6
 
 
 @dataclass
@@ -94,7 +94,7 @@ def resolve_prior(pq: PeriodQuery, periods: list[Period]) -> PeriodQuery:
     current = max(p.end for p in dated)
     if pq.window:
         current = min((p.end for p in dated), key=lambda e: abs((e - pq.window).days))
-    prior = [p for p in dated if 330 <= (current - p.end).days <= 400]
+    prior = [p for p in dated if 300 <= (current - p.end).days <= 430]
     if not prior:
         return pq
     resolved = PeriodQuery(exact=[prior[0].end], months=prior[0].months, weeks=pq.weeks, instant=pq.instant)
@@ -130,31 +130,23 @@ def find_facts(qvec: np.ndarray, analysis: QuestionAnalysis, index: FilingIndex,
             ps = period_score(pq, col.period, calendar)
             if ps <= 0:
                 continue
-            fact_unit = col.unit or row.unit
-            cwords = index.columns[(table.id, i)].words
-            label_score = rm.score + _column_fit(col, cwords, qwords, analysis, fact_unit)
-            fact = Fact(
-                table=table.id,
-                table_title=table.title,
-                label=row.label,
-                section=row.section,
-                column=col.label,
-                column_index=i,
-                column_kind=col.kind,
-                period=col.period,
-                value=value,
-                text=row.texts[i] if i < len(row.texts) else None,
-                unit=fact_unit,
-                scale=Scale.UNITS if col.unit in (Unit.PERCENT, Unit.USD_PER_SHARE) else row.scale,
-                line=row.line,
-                verified=row.verified,
-            )
-            matches.append(FactMatch(fact, rm, label_score + (0.02 if row.verified else 0.0), ps))
+            fact = table.fact(row, i)
+            cwords = index.columns[(table.id, i)].words - index.name_words
+            label_score = rm.score + _column_fit(col, cwords, qwords, analysis, fact.unit)
+            cell_match = rm
+            if cwords & qwords - rm.entry.words:
+                # Column words the question names ("Sears Canada", "Non-GAAP") count as covered.
+                covered = len(qwords & (rm.entry.words | cwords)) / max(1, len(qwords))
+                cell_match = RowMatch(rm.entry, rm.score, rm.semantic, rm.label_cover, max(rm.question_cover, covered))
+            matches.append(FactMatch(fact, cell_match, label_score + (0.02 if row.verified else 0.0), ps))
     matches.sort(key=lambda m: m.score, reverse=True)
     return matches, rows
 
 
 def confident(match: FactMatch) -> bool:
+    """Both directions must hold: the row's label is named by the question, and the question's
+    words are mostly accounted for by the row (its label, caption, table title and column).
+    "How many retail stores" names the row "Retail" but not the stores, and is not answered by it."""
     rm = match.row
-    words_ok = rm.label_cover >= 0.5 or (rm.question_cover >= MIN_WORD_EVIDENCE and rm.semantic >= 0.55) or rm.semantic >= 0.75
+    words_ok = (rm.label_cover >= 0.5 and rm.question_cover >= MIN_QUESTION_COVER) or (rm.semantic >= 0.75 and rm.question_cover >= 0.5)
     return match.label_score >= MIN_LABEL_SCORE and words_ok

@@ -17,7 +17,7 @@ from filingqa.app.engine.vocabulary import content_words
 from filingqa.ingest.model import Column, Filing, Row, Table
 
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”)]))\s+(?=[A-Z\"“(])")
-_ABBREV = re.compile(r"\b(?:Inc|Corp|Co|Ltd|No|Nos|Mr|Mrs|Ms|Dr|Jr|Sr|U\.S|St|Ph\.D|approx|vs|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.$")
+_ABBREV = re.compile(r"\b(?:Inc|Corp|Co|Ltd|No|Nos|Mr|Mrs|Ms|Dr|Jr|Sr|U\.S|St|Ph\.D|approx|vs|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|[A-Z])\.$")
 
 
 @dataclass
@@ -64,9 +64,12 @@ def build_index(filing: Filing, label_texts: list[str], label_vectors: np.ndarra
     for table in filing.tables:
         for i, col in enumerate(table.columns):
             columns[(table.id, i)] = ColumnEntry(col, frozenset(content_words(col.label)))
+        title_words = frozenset(content_words(table.title))
         for row in table.rows:
             label_words = frozenset(content_words(row.label))
-            words = label_words | frozenset(content_words(row.section or ""))
+            # The caption above a row and the table's title speak for it ("Diluted" under
+            # "Earnings per common share"; "U.S." in "COMPARABLE SALES").
+            words = label_words | frozenset(content_words(row.section or "")) | title_words
             ctx = f"{row.section} {row.label}" if row.section else row.label
             rows.append(RowEntry(table, row, words, label_words, position.get(row.label, 0), position.get(ctx, position.get(row.label, 0))))
     sentences = split_sentences(filing)

@@ -21,6 +21,7 @@ _TIME = re.compile(r"\b\d{1,2}:\d{2}\s*(?:a\.?m\.?|p\.?m\.?)?", re.IGNORECASE)
 _NUMBER = re.compile(r"\$?\d[\d,]*(?:\.\d+)?\s*(?:%|percent|million|billion|thousand)?")
 _ADDRESS = re.compile(r"\b\d{1,6}\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*\s+(?:Street|St\.?|Avenue|Ave\.?|Road|Rd\.?|Boulevard|Blvd\.?|Drive|Dr\.?|Way|Lane|Parkway|Place|Plaza|Loop|Court)\b")
 _PHONE = re.compile(r"\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}")
+_SIGNATURE = re.compile(r"/s/\s*[A-Z]|^By:", re.MULTILINE)
 _CAPTION = re.compile(r"^\(.*\)$|^\(")
 _STATES = re.compile(
     r"\b(Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho|Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota|Mississippi|Missouri|Montana|Nebraska|Nevada|New Hampshire|New Jersey|New Mexico|New York|North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode Island|South Carolina|South Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|West Virginia|Wisconsin|Wyoming)\b"
@@ -46,6 +47,8 @@ def _expects(question: str) -> re.Pattern | None:
         return _TIME
     if re.search(r"\bwhich state\b|\bin which state\b|\bstate of incorporation\b|\bincorporated\b", q):
         return _STATES
+    if re.search(r"\bsign(?:ed|s|atory)?\b", q):
+        return _SIGNATURE
     if re.search(r"^\s*(who|whom)\b|\bwho is\b|\bnamed\b|\bcontact\b", q):
         return _PERSON
     if re.search(r"\bwhen\b|\bwhat (?:is the )?date\b", q):
@@ -59,7 +62,10 @@ def score_sentences(question: str, index: FilingIndex, pool: list[Sentence] | No
     qwords = [w for w in dict.fromkeys(content_words(question, drop_periods=False)) if w not in index.name_words]
     if not qwords:
         return []
-    weights = {w: index.idf.get(w, 0.0) for w in qwords}
+    # A word the filing never uses weighs most: if the question turns on it ("dividend",
+    # "guidance"), no sentence here can answer, and coverage must show that.
+    unseen = max(index.idf.values(), default=1.0)
+    weights = {w: index.idf.get(w, unseen) for w in qwords}
     total = sum(weights.values()) or 1.0
     expects = _expects(question)
     out = []
@@ -93,6 +99,8 @@ def with_neighbours(best: Sentence, index: FilingIndex) -> list[Sentence]:
         prev = index.sentences[pos - 1]
         if best.line_start - prev.line_end <= 3:
             out.insert(0, prev)
+    if _SIGNATURE.search(best.text) and pos + 1 < len(index.sentences):
+        out.append(index.sentences[pos + 1])  # "/s/ Name" is followed by the signer's name and title
     return out
 
 

@@ -34,6 +34,7 @@ _FISCAL_YEAR = re.compile(r"\b(?:fiscal(?:\s+year)?|fy)\s*'?(?P<y>(?:19|20)\d{2}
 _YEAR = re.compile(r"(?<![\d,.$])(?P<y>(?:19|20)\d{2})(?![\d,.%])")
 _PRIOR = re.compile(r"\b(year[\s-]ago|prior[\s-]year|previous[\s-]year|last[\s-]year|a year earlier|same (?:quarter|period) (?:of |in )?(?:the )?(?:prior|previous|last) year)\b", re.IGNORECASE)
 _INSTANT = re.compile(r"\b(as of|at|balance|on hand|hold|held|outstanding at|end of)\b", re.IGNORECASE)
+_INSTANT_STRONG = re.compile(r"\b(at the end of|as of|balance at|on hand|(?:hold|held|have|had) at|outstanding at|at (?:the )?(?:fiscal )?(?:year|quarter)[\s-]end)\b", re.IGNORECASE)
 _YEAR_END = re.compile(r"\b(?:fiscal\s+)?year[\s-]end\b", re.IGNORECASE)
 _FULL_YEAR = re.compile(r"\b(full(?:\s+fiscal)?\s+year|fiscal\s+year\s+ended|year\s+ended|twelve\s+months|annual|for\s+the\s+year)\b", re.IGNORECASE)
 _YTD = re.compile(r"\byear[\s-]to[\s-]date\b", re.IGNORECASE)
@@ -42,13 +43,18 @@ _PER_SHARE = re.compile(r"per[\s-]share|\beps\b|earnings per", re.IGNORECASE)
 _SHARES = re.compile(r"\bhow many\b[^?]*\bshares\b|\bshares\b[^?]*\b(outstanding|used|weighted|issued)\b|\bweighted[\s-]average\b[^?]*\bshares\b|\bshare count\b", re.IGNORECASE)
 _PERCENT = re.compile(r"\bpercent|percentage|%|\bmargin\b|\brate\b|\bgrowth\b(?!.*\bin dollars\b)", re.IGNORECASE)
 
+# A computation is asked for by its form ("by how much did X grow", "what was the change in X",
+# "X as a percentage of Y"); a label that merely contains "change" ("cumulative effect of change in
+# accounting principle") asks for nothing to be computed.
 _DERIVED = re.compile(
-    r"\b(grow|grew|growth|percent(?:age)?\s+(?:change|increase|decrease|decline)|by what percent(?:age)?|by how much did|how much did [^?]* (?:increase|decrease|change|grow|decline)|change in|changed?|increase between|decrease between|"
+    r"\b(grow|grew|growth rate|percent(?:age)?\s+(?:change|increase|decrease|decline)|by what percent(?:age)?|by how much did|how much did [^?]* (?:increase|decrease|change|grow|decline)|"
+    r"what was the (?:dollar |percentage |net )?(?:change|increase|decrease) in|(?:increase|decrease|change)d? (?:between|from)|year[\s-]over[\s-]year|"
     r"margin|as a percentage of|divided by|ratio|effective tax rate|combined|plus|minus|sum of|difference between|working capital)\b",
     re.IGNORECASE,
 )
 _AMOUNT_ASKED = re.compile(
-    r"\b(how much|how many|how large|what (?:was|were|did)\b(?![^?]*\b(?:date|time|name|address|effort|reason|purpose)\b)|what amount|what (?:basic|diluted)\b)",
+    r"\b(how much|how many|how large|what (?:was|were|did)\b(?![^?]*\b(?:date|time|name|address|effort|reason|purpose)\b)|what amount|what (?:basic|diluted)\b)"
+    r"|^\s*what\s+(?:\w+\s+){0,3}(?:dividends?|revenues?|sales|income|earnings|eps|price|margin|expenses?|costs?|cash|debt|assets|liabilities|per[\s-]share)\b",
     re.IGNORECASE,
 )
 _NARRATIVE = re.compile(
@@ -128,6 +134,8 @@ def expected_unit(question: str) -> Unit | None:
         return Unit.USD_PER_SHARE
     if _SHARES.search(question):
         return Unit.SHARES
+    if re.search(r"\bhow many\b", question, re.IGNORECASE):
+        return Unit.NUMBER  # "how many stores": a count, never dollars
     if re.search(r"\bcomparable (?:store )?sales\b|\bpercent|%", question, re.IGNORECASE):
         return Unit.PERCENT
     return None
@@ -149,7 +157,9 @@ def parse_period(question: str, calendar: FiscalCalendar) -> PeriodQuery:
         pq.months = 12
     pq.prior = bool(_PRIOR.search(q))
     pq.year_end = bool(_YEAR_END.search(q))
-    pq.instant = bool(_INSTANT.search(q)) and not pq.months
+    # "at the end of the quarter", "held at November 2, 2024": a balance at a date, even where a
+    # duration word ("quarter") appears.
+    pq.instant = bool(_INSTANT_STRONG.search(q)) or (bool(_INSTANT.search(q)) and not pq.months)
 
     m = _FY_Q.search(q)
     quarter = fiscal_year = None
@@ -223,18 +233,15 @@ def period_score(pq: PeriodQuery, col: Period, calendar: FiscalCalendar) -> floa
     if col.end is None:
         return 0.0 if not pq.empty else 0.2
     score = 1.0
-    if pq.months:
-        if col.months is None:
-            if not pq.instant:
-                return 0.0
-        elif col.months != pq.months:
+    if pq.instant:
+        # A balance: instant columns first; a flow ending that day is a weaker reading.
+        score += 1.0 if col.months is None else -0.6
+    elif pq.months:
+        if col.months is None or col.months != pq.months:
             return 0.0
-        else:
-            score += 1.0
-            if pq.weeks and col.weeks == pq.weeks:
-                score += 0.2
-    elif col.months is not None and pq.instant and (pq.exact or pq.year_end):
-        score -= 0.6  # "as of" a date names a balance, but a flow ending then may be all there is
+        score += 1.0
+        if pq.weeks and col.weeks == pq.weeks:
+            score += 0.2
     if pq.exact:
         if not any(abs((col.end - d).days) <= 3 for d in pq.exact):
             return 0.0

@@ -126,7 +126,7 @@ def assign_header_cells(cells: list[RawCell], spans: list[Span], grid: str) -> l
     positional = _positional(cells, spans)
     if positional is not None:
         return positional
-    if n % k == 0:
+    if n % k == 0 and k > 1:
         per = n // k
         for j, cell in enumerate(cells):
             for i in range(j * per, (j + 1) * per):

@@ -171,6 +171,7 @@ def parse_table(raw: RawTable, context: list[str], table_id: str) -> Table | Non
     columns = _columns(header_texts, title, width)
 
     _column_units(columns, [place_values(v, spans) for v in value_rows])
+    date_change_columns(columns)
     rows: list[Row] = []
     rejected: list[RejectedRow] = []
     section: str | None = None
@@ -353,6 +354,23 @@ def _column(label: str) -> Column:
         # Only a year is known: keep it in the label; the resolver matches on it.
         col.period_end = None
     return col
+
+
+def date_change_columns(columns: list[Column]) -> None:
+    """A change column ("Inc/(Dec)", "vs. Q4 2021", "% Change") reports on the current period of
+    the value columns to its left: give it that period, so "the change in Q1 2023" finds it.
+    (Its own header may name the comparison period, "vs. Q4 2021", which is not what it reports.)"""
+    group: list[Column] = []
+    for col in columns:
+        if col.kind != "change":
+            group.append(col)
+            continue
+        dated = [c for c in group if c.period_end]
+        if dated:
+            current = max(dated, key=lambda c: c.period_end)
+            col.period_end, col.months, col.weeks = current.period_end, current.months, current.weeks
+            col.fiscal_year, col.fiscal_quarter = current.fiscal_year, current.fiscal_quarter
+        group = [] if group and columns.index(col) + 1 < len(columns) and columns[columns.index(col) + 1].kind != "change" else group
 
 
 def _column_units(columns: list[Column], grid: list[list[RawCell | None]]) -> None:

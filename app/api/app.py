@@ -23,7 +23,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 
 from filingqa.app.api import errors, openai_compat, routes
 from filingqa.app.api.limits import BodyLimitMiddleware
@@ -33,6 +33,10 @@ from filingqa.app.settings import Settings, get_settings
 log = logging.getLogger("filingqa.api")
 
 LOCK_NAME = "filingqa-server.lock"
+FAVICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#2563eb"/>'
+    '<path d="M8 22h4V14H8zm6 0h4V9h-4zm6 0h4v-6h-4z" fill="#fff"/></svg>'
+)
 
 
 class Readiness:
@@ -166,6 +170,10 @@ def create_app(service: FilingService | None = None, settings: Settings | None =
     def index() -> RedirectResponse:
         return RedirectResponse("/chat/" if ui else "/docs")
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(FAVICON, media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
+
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
     if origins:
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST", "DELETE"], allow_headers=["Authorization", "Content-Type"])
@@ -176,3 +184,9 @@ def create_app(service: FilingService | None = None, settings: Settings | None =
 
         mount_ui(app, service, settings)
     return app
+
+
+def create_api_app() -> FastAPI:
+    """The API without the chat UI: what each of `filingqa serve --workers N` runs (Chroma-server mode).
+    Gradio keeps each browser session's queue in one process, so the UI needs a single-worker server."""
+    return create_app(ui=False)

@@ -60,12 +60,16 @@ def serve(host: str | None = None, port: int | None = None, workers: int = 1, se
     import uvicorn
 
     base = _url(host, port)
-    print(f"FilingQA: chat UI {base}/chat/   API docs {base}/docs   health {base}/healthz", flush=True)
+    if workers == 1:
+        print(f"FilingQA: chat UI {base}/chat/   API docs {base}/docs   health {base}/healthz", flush=True)
     print(f"FilingQA: store {'Chroma server ' + settings.chroma_url if settings.chroma_url else 'embedded in ' + settings.data_dir}; loading the model…", flush=True)
     announce = f"FilingQA ready: open {base}/chat/"
     if workers > 1:
-        # Each worker builds its own app from the environment (the same FILINGQA_* settings).
-        uvicorn.run("filingqa.app.api:create_app", factory=True, host=host, port=port, workers=workers, log_level=log_level)
+        # Each worker builds its own app from the environment (the same FILINGQA_* settings). The chat
+        # UI keeps a browser session's queue in one process, so several workers serve the API only;
+        # run the UI from a single-worker `filingqa serve` (any number can share the Chroma server).
+        print(f"FilingQA: {workers} workers serve the API only (no /chat/ UI); the UI needs a single-worker `filingqa serve`.", flush=True)
+        uvicorn.run("filingqa.app.api.app:create_api_app", factory=True, host=host, port=port, workers=workers, log_level=log_level)
         return 0
     from filingqa.app.api.app import create_app
 

@@ -9,6 +9,8 @@ generated. Each step is a plain function; `chain.py` composes them as a LangChai
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -19,7 +21,7 @@ from filingqa.app.engine import derived as derived_ops
 from filingqa.app.engine.figures import FactMatch, RowMatch, confident, find_facts, question_words
 from filingqa.app.engine.index import FilingIndex, Sentence, build_index
 from filingqa.app.engine.model import Answer, AnswerKind, Citation, Figure, FigureSource, PeriodRef
-from filingqa.app.engine.passages import MIN_SENTENCE_SCORE, ScoredSentence, candidate_pool, score_sentences, with_neighbours
+from filingqa.app.engine.passages import MIN_SENTENCE_SCORE, ScoredSentence, candidate_pool, score_sentences, signature, with_neighbours
 from filingqa.app.engine.question import PeriodQuery, QuestionAnalysis, analyse, parse_period
 from filingqa.app.engine.textfigures import pick_amount
 from filingqa.app.engine.vocabulary import content_words
@@ -28,6 +30,9 @@ from filingqa.ingest.model import Fact, Filing, Scale, Unit
 from filingqa.vectorstore.store import FilingStore
 
 MAX_QUESTION_CHARS = 2000
+_OPERATION_WORDS = frozenset(content_words("change increase decrease grow growth decline percent percentage"))
+_ASKS_CHANGE = re.compile(r"\b(change|increase|decrease|grow|grew|growth|decline)", re.IGNORECASE)
+_ASKS_SIGNER = re.compile(r"\bwho\b[^?]*\bsign(?:ed|s)?\b|\bsignator", re.IGNORECASE)
 
 
 class UnknownFiling(LookupError):
@@ -188,25 +193,33 @@ class AnswerEngine:
         return candidate_pool(ctx.prepared.index, [(c.line_start, c.line_end) for c, _ in hits])
 
     def _text_figure(self, ctx: Context) -> tuple[ScoredSentence, object] | None:
+        """A figure the text states, in a sentence that names the line item and the year asked.
+
+        Table rows take part through their labels only ("50,773,796 shares at November 2, 2024"
+        inside a balance-sheet caption); their cells are the table parser's business."""
         idx = ctx.prepared.index
+        pq = ctx.analysis.period
         scored = score_sentences(ctx.question, idx)
-        year = _question_year(ctx.analysis.period)
-        unit = ctx.analysis.unit if ctx.analysis.unit in (Unit.PERCENT,) else None
-        keywords = [w for w in content_words(ctx.question) if w not in idx.name_words]
+        year = _question_year(pq)
+        # The words that name the item, not the operation asked of it ("change", "grow").
+        keywords = [w for w in content_words(ctx.question) if w not in idx.name_words and w not in _OPERATION_WORDS]
         item_weight = sum(idx.idf.get(w, 0.0) for w in set(keywords)) or 1.0
+        labels = _row_labels(ctx.prepared.filing)
+        unit = ctx.analysis.unit if ctx.analysis.unit != Unit.USD else None
+        if unit is None and ctx.analysis.kind == "derived" and _ASKS_CHANGE.search(ctx.question):
+            unit = Unit.PERCENT  # "by how much did comparable sales change": the text gives a percent
         for s in scored[:8]:
             if s.coverage < 0.5:
                 break
-            if s.sentence.line_start in _table_lines(ctx.prepared.filing):
-                continue
-            # The sentence must name the line item itself, not just the dates around it, and
-            # the year asked about when one is asked.
             words = set(s.sentence.words)
             if sum(idx.idf.get(w, 0.0) for w in set(keywords) if w in words) / item_weight < 0.75:
                 continue
-            if year is not None and str(year) not in s.sentence.text and str(year) not in _paragraph(ctx.prepared.filing, s.sentence):
+            text = s.sentence.text
+            if s.sentence.line_start in _table_lines(ctx.prepared.filing):
+                text = labels.get(s.sentence.line_start, "")
+            if year is not None and str(year) not in text and str(year) not in _paragraph(ctx.prepared.filing, s.sentence):
                 continue
-            amount = pick_amount(s.sentence.text, keywords, year, unit)
+            amount = pick_amount(text, keywords, year, unit, when=pq.exact[0] if pq.exact else None)
             if amount is not None:
                 return s, amount
         return None
@@ -273,7 +286,8 @@ class AnswerEngine:
 
     def _growth_operands(self, ctx: Context, op) -> list[Fact]:
         """Current and comparative facts of one line item: two named periods, or one and its year-ago."""
-        period = ctx.analysis.period
+        # "versus the prior-year quarter" names the comparison base; the operand is the current period.
+        period = dataclasses.replace(ctx.analysis.period, prior=False)
         sub = QuestionAnalysis(text=op.operands[0], kind="figure", period=period, unit=None)
         dates = period.exact
         if len(dates) >= 2:
@@ -310,11 +324,14 @@ class AnswerEngine:
     # -- narrative -------------------------------------------------------------------
     def narrative(self, ctx: Context) -> Answer | None:
         idx = ctx.prepared.index
-        scored = score_sentences(ctx.question, idx)
-        if not scored or scored[0].score < MIN_SENTENCE_SCORE:
-            return None
-        best = scored[0]
-        shown = with_neighbours(best.sentence, idx)
+        signed = signature(idx) if _ASKS_SIGNER.search(ctx.question) else None
+        if signed is not None:
+            shown = with_neighbours(signed, idx)
+        else:
+            scored = score_sentences(ctx.question, idx)
+            if not scored or scored[0].score < MIN_SENTENCE_SCORE:
+                return None
+            shown = with_neighbours(scored[0].sentence, idx)
         text = " ".join(s.text for s in shown)
         return Answer(
             question=ctx.question,
@@ -375,6 +392,15 @@ def _question_year(pq: PeriodQuery) -> int | None:
 
 
 _TABLE_LINES: dict[str, set[int]] = {}
+_ROW_LABELS: dict[str, dict[int, str]] = {}
+
+
+def _row_labels(filing: Filing) -> dict[int, str]:
+    hit = _ROW_LABELS.get(filing.id)
+    if hit is None:
+        hit = {r.line: r.label for t in filing.tables for r in t.rows}
+        _ROW_LABELS[filing.id] = hit
+    return hit
 
 
 def _table_lines(filing: Filing) -> set[int]:

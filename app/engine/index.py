@@ -43,6 +43,7 @@ class Sentence:
     line_end: int
     words: list[str]
     section: str | None = None
+    lead: frozenset[str] = frozenset()  # words of the "Contacts:"-style lead-in line above it
 
 
 @dataclass
@@ -66,10 +67,10 @@ def build_index(filing: Filing, label_texts: list[str], label_vectors: np.ndarra
             columns[(table.id, i)] = ColumnEntry(col, frozenset(content_words(col.label)))
         title_words = frozenset(content_words(table.title))
         for row in table.rows:
-            label_words = frozenset(content_words(row.label))
+            label_words = frozenset(content_words(core_label(row.label)))
             # The caption above a row and the table's title speak for it ("Diluted" under
             # "Earnings per common share"; "U.S." in "COMPARABLE SALES").
-            words = label_words | frozenset(content_words(row.section or "")) | title_words
+            words = label_words | frozenset(content_words(row.label)) | frozenset(content_words(row.section or "")) | title_words
             ctx = f"{row.section} {row.label}" if row.section else row.label
             rows.append(RowEntry(table, row, words, label_words, position.get(row.label, 0), position.get(ctx, position.get(row.label, 0))))
     sentences = split_sentences(filing)
@@ -81,6 +82,20 @@ def build_index(filing: Filing, label_texts: list[str], label_vectors: np.ndarra
     name_words = frozenset(content_words(" ".join(filter(None, [filing.company or "", _company_from_name(filing.name)]))))
     section_words = {s.title: frozenset(content_words(s.title, drop_periods=False)) for s in filing.sections}
     return FilingIndex(filing, rows, columns, label_vectors, sentences, idf, name_words, section_words)
+
+
+_QUALIFIERS = re.compile(
+    r"\([^)]*\)|,?\s*\b(?:net of|less|excluding|exclusive of|including|inclusive of|after deducting)\b[^,;]*|\s*\(?\b[a-z](?:\s*&\s*[a-z])?\)$",
+    re.IGNORECASE,
+)
+
+
+def core_label(label: str) -> str:
+    """A label without its qualifiers: "SALES, Net of returns and allowances" is "SALES";
+    "COST OF SALES (Including buying, distribution, and occupancy costs)" is "COST OF SALES".
+    The qualifier words must not dilute how much of the label a question names."""
+    core = _QUALIFIERS.sub("", label).strip(" ,;:")
+    return core or label
 
 
 def _company_from_name(name: str) -> str:
@@ -141,4 +156,27 @@ def split_sentences(filing: Filing) -> list[Sentence]:
         if stripped.endswith((".", ":", "!", "?", '"', "”")) and len(stripped) < 60:
             flush()
     flush()
+    _attach_leads(filing, out)
     return out
+
+
+_LEAD = re.compile(r"^[A-Z][\w\s&,'/-]{1,40}:$")
+LEAD_REACH = 12
+
+
+def _attach_leads(filing: Filing, sentences: list[Sentence]) -> None:
+    """A short line ending in a colon ("Contacts:", "Webcast Information:") introduces the lines
+    under it; they inherit its words, since "the media contact" is named only there."""
+    leads: list[tuple[int, frozenset[str]]] = []
+    for n, line in enumerate(filing.lines, start=1):
+        if _LEAD.match(line.strip()):
+            leads.append((n, frozenset(content_words(line, drop_periods=False))))
+    if not leads:
+        return
+    k = 0
+    for s in sentences:
+        while k + 1 < len(leads) and leads[k + 1][0] < s.line_start:
+            k += 1
+        n, words = leads[k]
+        if n < s.line_start <= n + LEAD_REACH:
+            s.lead = words

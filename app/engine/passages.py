@@ -72,7 +72,7 @@ def score_sentences(question: str, index: FilingIndex, pool: list[Sentence] | No
     for sentence in pool if pool is not None else index.sentences:
         words = set(sentence.words)
         # The heading a sentence sits under speaks for it, at half weight ("Contacts:" over a name).
-        heading = index.section_words.get(sentence.section or "", frozenset())
+        heading = index.section_words.get(sentence.section or "", frozenset()) | sentence.lead
         hit = sum(weights[w] if w in words else 0.5 * weights[w] if w in heading else 0.0 for w in qwords)
         if hit == 0:
             continue
@@ -89,6 +89,11 @@ def score_sentences(question: str, index: FilingIndex, pool: list[Sentence] | No
         out.append(ScoredSentence(sentence, score, coverage))
     out.sort(key=lambda s: s.score, reverse=True)
     return out
+
+
+def signature(index: FilingIndex) -> Sentence | None:
+    """The "/s/ Name" line of a signature block: who signed the filing."""
+    return next((s for s in index.sentences if _SIGNATURE.search(s.text)), None)
 
 
 def with_neighbours(best: Sentence, index: FilingIndex) -> list[Sentence]:

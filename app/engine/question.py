@@ -57,6 +57,7 @@ _AMOUNT_ASKED = re.compile(
     r"|^\s*what\s+(?:\w+\s+){0,3}(?:dividends?|revenues?|sales|income|earnings|eps|price|margin|expenses?|costs?|cash|debt|assets|liabilities|per[\s-]share)\b",
     re.IGNORECASE,
 )
+_FORWARD = re.compile(r"\b(guide|guided|guidance|outlook|forecast|expects?|expected|anticipate[sd]?|target)\b", re.IGNORECASE)
 _NARRATIVE = re.compile(
     r"^\s*(who|whom|where|which|when|why|name\b|describe|explain|list)\b|\b(what is the (?:name|address|date|telephone|phone|passcode)|what time|at what time|what (?:internal|effort|state)|in which|what .* (?:guide|guidance|expect|outlook|forecast))\b",
     re.IGNORECASE,
@@ -118,8 +119,8 @@ def classify(question: str) -> str:
     q = question.strip()
     if re.search(r"\bchange\b[^?]*\bin dollars\b", q, re.IGNORECASE):
         return "figure"  # the table prints the change: a figure, not a computation
-    if _NARRATIVE.search(q) and not _AMOUNT_ASKED.search(q):
-        return "narrative"
+    if _FORWARD.search(q) or (_NARRATIVE.search(q) and not _AMOUNT_ASKED.search(q)):
+        return "narrative"  # guidance is a statement about the future, told in the text
     if _DERIVED.search(q):
         return "derived"
     if _AMOUNT_ASKED.search(q):

@@ -3,24 +3,32 @@
 Worked examples (pinned by tests):
     "$62,000"                       -> 62000, units, USD
     "$12.0 million"                 -> 12.0, millions, USD
+    "$0.67 per share"               -> 0.67, units, USD/share
     "16.24 million iPhones"         -> 16.24, millions, number
+    "445 stores"                    -> 445, units, number (a count of the noun that follows)
     "$457,000 and $353,000, respectively" for 2004 and 2003 -> the first for 2004
+    "50,773,796 shares at November 2, 2024, 50,445,186 shares at February 3, 2024" -> by the date
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
+from filingqa.app.engine.vocabulary import stem
 from filingqa.ingest.model import Scale, Unit
-from filingqa.ingest.periods import find_years
+from filingqa.ingest.periods import find_dates, find_years
 
+_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _AMOUNT = re.compile(
-    r"(?P<neg>\()?(?P<cur>\$)\s?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?:\s*(?P<scale>thousand|million|billion)s?\b)?\)?"
-    r"|(?<![\w$.,])(?P<num2>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?P<pct>%|percent\b)"
-    r"|(?<![\w$.,])(?P<num3>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s+(?P<scale3>thousand|million|billion)s?\b",
+    rf"(?P<neg>\()?(?P<cur>\\?\$)\s?(?P<num>{_NUM})(?:\s*(?P<scale>thousand|million|billion)s?\b)?\)?(?P<per>\s*(?:per|a)\s+(?:diluted\s+|basic\s+|common\s+)*share)?"
+    rf"|(?<![\w$.,])(?P<num2>{_NUM})\s*(?P<pct>%|percent\b)"
+    rf"|(?<![\w$.,])(?P<num3>{_NUM})\s+(?P<scale3>thousand|million|billion)s?\b(?:\s+(?P<noun3>[a-z][\w-]*))?"
+    rf"|(?<![\w$.,/-])(?P<num4>{_NUM})(?![\w.,/-]|\s*(?:%|percent))(?:\s+(?P<noun4>(?:[a-z][\w-]*\s+){{0,2}}[a-z][\w-]*))?",
     re.IGNORECASE,
 )
+_SHARE = stem("shares")
 _SCALES = {"thousand": Scale.THOUSANDS, "million": Scale.MILLIONS, "billion": Scale.BILLIONS}
 
 
@@ -32,6 +40,7 @@ class TextAmount:
     start: int
     end: int
     text: str
+    nouns: tuple[str, ...] = ()  # for counts: the words after the number ("retail stores")
 
 
 def amounts_in(text: str) -> list[TextAmount]:
@@ -40,25 +49,56 @@ def amounts_in(text: str) -> list[TextAmount]:
         if m["num"] is not None:
             value = float(m["num"].replace(",", ""))
             scale = _SCALES[m["scale"].lower()] if m["scale"] else Scale.UNITS
-            if m["neg"] and m.group(0).endswith(")"):
+            if m["neg"] and m.group(0).rstrip().endswith(")"):
                 value = -value
-            unit = Unit.USD
+            unit = Unit.USD_PER_SHARE if m["per"] else Unit.USD
+            out.append(TextAmount(value, scale, unit, m.start(), m.end(), m.group(0).strip()))
         elif m["num2"] is not None:
-            value, scale, unit = float(m["num2"].replace(",", "")), Scale.UNITS, Unit.PERCENT
+            out.append(TextAmount(float(m["num2"].replace(",", "")), Scale.UNITS, Unit.PERCENT, m.start(), m.end(), m.group(0).strip()))
+        elif m["num3"] is not None:
+            nouns = (stem(m["noun3"].lower()),) if m["noun3"] else ()
+            out.append(TextAmount(float(m["num3"].replace(",", "")), _SCALES[m["scale3"].lower()], Unit.NUMBER, m.start(), m.end(), m.group(0).strip(), nouns))
         else:
-            value = float(m["num3"].replace(",", ""))
-            scale, unit = _SCALES[m["scale3"].lower()], Unit.NUMBER
-        out.append(TextAmount(value, scale, unit, m.start(), m.end(), m.group(0).strip()))
+            nouns = tuple(stem(w) for w in (m["noun4"] or "").lower().split())
+            if not nouns or _is_year(m["num4"]):
+                continue  # a bare number names a count only with its noun ("445 stores"); never a year
+            unit = Unit.SHARES if nouns[0] == _SHARE else Unit.NUMBER
+            out.append(TextAmount(float(m["num4"].replace(",", "")), Scale.UNITS, unit, m.start(), m.end(), m.group(0).strip(), nouns))
     return out
 
 
-def pick_amount(sentence: str, keywords: list[str], year: int | None, unit: Unit | None) -> TextAmount | None:
-    """The amount the question asks for: by "respectively" order when the sentence pairs amounts
-    with years, else the amount nearest after the question's words."""
-    amounts = [a for a in amounts_in(sentence) if unit is None or a.unit == unit or (unit == Unit.USD and a.unit == Unit.USD)]
+def _is_year(text: str) -> bool:
+    return bool(re.fullmatch(r"(19|20)\d{2}", text))
+
+
+def pick_amount(sentence: str, keywords: list[str], year: int | None, unit: Unit | None, when: date | None = None) -> TextAmount | None:
+    """The amount the question asks for.
+
+    Candidates are those of the asked unit: a count's noun must be one the question names; with
+    no unit asked, dollar amounts come before percentages and per-share amounts. Among them: the
+    one a stated date or "respectively" pairs with the asked period, else the one nearest after
+    the question's words.
+    """
+    found = amounts_in(sentence)
+    wanted = set(keywords)
+    if unit == Unit.NUMBER:
+        amounts = [a for a in found if a.unit == Unit.NUMBER and wanted & set(a.nouns)]
+        amounts += [a for a in found if a.unit == Unit.SHARES]
+    elif unit is not None:
+        amounts = [a for a in found if a.unit == unit]
+    else:
+        amounts = [a for a in found if a.unit == Unit.USD] or [a for a in found if a.unit == Unit.NUMBER and wanted & set(a.nouns)]
     if not amounts:
         return None
     lower = sentence.lower()
+    if when is not None:
+        # "50,773,796 shares at November 2, 2024, 50,445,186 shares at February 3, 2024": the
+        # amount just before the asked date.
+        for d, start, _ in find_dates(sentence):
+            if d == when:
+                before = [a for a in amounts if a.end <= start and start - a.end < 40]
+                if before:
+                    return before[-1]
     resp = lower.find("respectively")
     if resp > 0 and year is not None:
         group = [a for a in amounts if a.end <= resp]

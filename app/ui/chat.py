@@ -46,14 +46,15 @@ CSS = """
 .fq-value { font-variant-numeric: tabular-nums; }
 .fq-scroll { overflow-x: auto; max-width: 100%; }
 table.fq-table { border-collapse: collapse; width: 100%; font-size: 0.85rem; font-variant-numeric: tabular-nums; margin: 4px 0 8px; }
-table.fq-table th, table.fq-table td { border-bottom: 1px solid var(--border-color-primary); padding: 3px 6px; vertical-align: bottom; }
+table.fq-table th, table.fq-table td { border: none; border-bottom: 1px solid var(--border-color-primary); padding: 3px 6px; vertical-align: bottom; }
+table.fq-table tr.fq-section-row td { border-bottom: none; padding-top: 8px; font-size: 0.78em; font-weight: 600; letter-spacing: 0.02em; text-transform: uppercase; color: var(--body-text-color-subdued); }
+table.fq-compact .fq-label { min-width: 9em; }
 table.fq-table th { font-weight: 600; text-align: left; background: var(--background-fill-secondary); }
 table.fq-table .fq-num { text-align: right; white-space: nowrap; }
 table.fq-table th.fq-num { white-space: normal; min-width: 6.5em; }
 .fq-colnote { display: block; font-weight: 400; font-size: 0.8em; color: var(--body-text-color-subdued); }
 table.fq-table .fq-ln { color: var(--body-text-color-subdued); text-align: right; font-size: 0.8em; width: 2.5em; }
 table.fq-table .fq-unit { color: var(--body-text-color-subdued); font-size: 0.8em; white-space: nowrap; }
-table.fq-table .fq-section { display: block; font-size: 0.8em; color: var(--body-text-color-subdued); }
 table.fq-table .fq-check { color: #16a34a; font-size: 0.85em; }
 table.fq-table tr.fq-total td { font-weight: 600; }
 table.fq-table tr.fq-hit-row td { background: rgba(250, 204, 21, 0.14); }
@@ -195,7 +196,7 @@ class ChatUI:
             history = gr.State([])
             gr.HTML(HEADER)
             with gr.Row(equal_height=False):
-                with gr.Column(scale=1, min_width=260):
+                with gr.Column(scale=1, min_width=290):
                     filing = gr.Dropdown(label="Filing", choices=[], value=None, interactive=True, elem_id="fq-filing")
                     card = gr.HTML(render.filing_card(None), elem_id="fq-card")
                     key = gr.Textbox(label="API key (to upload)", type="password", visible=bool(self.settings.api_key), elem_id="fq-key")
@@ -203,11 +204,11 @@ class ChatUI:
                     status = gr.Markdown(elem_id="fq-upload-status")
                     hint = gr.Markdown("**Try asking**", visible=False)
                     examples = [gr.Button("", visible=False, size="sm", elem_classes=["fq-example"], elem_id=f"fq-example-{i}") for i in range(N_EXAMPLES)]
-                with gr.Column(scale=4):
+                with gr.Column(scale=5):
                     with gr.Tabs():
                         with gr.Tab("Ask", id="ask", elem_id="fq-tab-ask"):
                             with gr.Row(equal_height=False):
-                                with gr.Column(scale=5, min_width=320):
+                                with gr.Column(scale=4, min_width=320):
                                     chat = gr.Chatbot(
                                         elem_id="fq-chat",
                                         height=520,
@@ -219,7 +220,7 @@ class ChatUI:
                                     with gr.Row():
                                         question = gr.Textbox(show_label=False, placeholder="Ask a question of this filing…", scale=6, elem_id="fq-question", max_length=2000, autofocus=True)
                                         ask = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="fq-ask")
-                                with gr.Column(scale=4, min_width=320):
+                                with gr.Column(scale=5, min_width=360):
                                     source = gr.HTML(render.source_html(None, None), elem_id="fq-source")
                         with gr.Tab("Tables", id="tables", elem_id="fq-tab-tables"):
                             tables = gr.HTML(render.tables_html(None), elem_id="fq-tables")

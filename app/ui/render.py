@@ -95,20 +95,33 @@ def column_note(c: Column) -> str:
     return f"at {_date(c.period_end)}" if c.period_end else ""
 
 
-def table_html(table: Table, hits: dict[tuple[int, int], str] | None = None, window: tuple[int, int] | None = None, show_rejected: bool = False) -> str:
+def column_head(c: Column, compact: bool) -> str:
+    """A column's header cell: the filing's label, or in the narrow source panel the period alone."""
+    note = column_note(c)
+    if compact and c.period_end is not None and c.kind == "value":
+        span = f"{c.months} mo" if c.months else (f"{c.weeks} wk" if c.weeks else "at")
+        return f'<th class="fq-num" scope="col" title="{_h(c.label)}">{_h(span)}<span class="fq-colnote">{_h(_date(c.period_end))}</span></th>'
+    return f'<th class="fq-num" scope="col">{_h(c.label)}<span class="fq-colnote">{_h(note)}</span></th>'
+
+
+def table_html(table: Table, hits: dict[tuple[int, int], str] | None = None, window: tuple[int, int] | None = None, show_rejected: bool = False, compact: bool = False) -> str:
     """One parsed table. `hits` maps (row line, column index) to a note: those cells are highlighted.
     `window` limits the rows shown to a range of row indexes (elided rows are counted)."""
     hits = hits or {}
     hit_lines = {line for line, _ in hits}
-    head = "".join(f'<th class="fq-num" scope="col">{_h(c.label)}<span class="fq-colnote">{_h(column_note(c))}</span></th>' for c in table.columns)
+    head = "".join(column_head(c, compact) for c in table.columns)
     out = [
-        f'<table class="fq-table" data-table="{_h(table.id)}"><thead><tr><th class="fq-ln" scope="col">line</th><th scope="col">line item</th>{head}<th class="fq-unit" scope="col">unit</th></tr></thead><tbody>'
+        f'<table class="fq-table{" fq-compact" if compact else ""}" data-table="{_h(table.id)}"><thead><tr><th class="fq-ln" scope="col">line</th><th scope="col">line item</th>{head}<th class="fq-unit" scope="col">unit</th></tr></thead><tbody>'
     ]
     first, last = window or (0, len(table.rows) - 1)
     ncols = len(table.columns) + 3
     if first > 0:
         out.append(f'<tr class="fq-elided"><td colspan="{ncols}">… {first} row{"s" if first != 1 else ""} above</td></tr>')
+    section = table.rows[first - 1].section if first > 0 else None
     for r in table.rows[first : last + 1]:
+        if r.section and r.section != section:
+            out.append(f'<tr class="fq-section-row"><td class="fq-ln"></td><td colspan="{ncols - 1}">{_h(r.section)}</td></tr>')
+        section = r.section
         cls = ["fq-hit-row"] if r.line in hit_lines else []
         if r.is_total:
             cls.append("fq-total")
@@ -121,8 +134,7 @@ def table_html(table: Table, hits: dict[tuple[int, int], str] | None = None, win
             else:
                 cells.append(f'<td class="fq-num">{_h(text)}</td>')
         label = _h(r.label) + (' <span class="fq-check" title="checked by the table\'s totals">✓</span>' if r.verified else "")
-        section = f'<span class="fq-section">{_h(r.section)}</span>' if r.section else ""
-        out.append(f'<tr class="{" ".join(cls)}" data-line="{r.line}"><td class="fq-ln">{r.line}</td><td class="fq-label">{section}{label}</td>{"".join(cells)}<td class="fq-unit">{_h(r.unit.value)}</td></tr>')
+        out.append(f'<tr class="{" ".join(cls)}" data-line="{r.line}"><td class="fq-ln">{r.line}</td><td class="fq-label">{label}</td>{"".join(cells)}<td class="fq-unit">{_h(r.unit.value)}</td></tr>')
     below = len(table.rows) - 1 - last
     if below > 0:
         out.append(f'<tr class="fq-elided"><td colspan="{ncols}">… {below} row{"s" if below != 1 else ""} below</td></tr>')
@@ -202,7 +214,7 @@ def _table_panel(filing: Filing, figs: list[Figure]) -> list[str]:
                 f'<div class="fq-cellref">row <b>{_h(f.source.row)}</b> · column <b>{_h(f.source.column)}</b> · line <b>{f.source.line}</b>'
                 f' = <b class="fq-value">{_h(f.text or format_value(f.value))}</b></div>'
             )
-        parts.append(f'<div class="fq-scroll">{table_html(table, hits, window)}</div>')
+        parts.append(f'<div class="fq-scroll">{table_html(table, hits, window, compact=True)}</div>')
         for line in sorted({f.source.line for f in tfigs}):
             parts.append(_raw_line(filing, line))
     return parts

@@ -175,6 +175,7 @@ def parse_table(raw: RawTable, context: list[str], table_id: str) -> Table | Non
     rows: list[Row] = []
     rejected: list[RejectedRow] = []
     section: str | None = None
+    major: str | None = None
     pending_label: list[str] = []
     table_text = " ".join(context[-3:] + header_lines_text)
     for row, label, values in body:
@@ -192,7 +193,14 @@ def parse_table(raw: RawTable, context: list[str], table_id: str) -> Table | Non
                 chain.insert(0, pending_label.pop())
             label = " ".join(chain + ([label] if label else []))
         if pending_label:
-            section = pending_label[-1]
+            caption = pending_label[-1]
+            # Captions nest under the last ALL-CAPS one: "Basic" under "EARNINGS/ (LOSS) PER
+            # COMMON SHARE" is the basic per-share block, not just "Basic".
+            if _is_major(caption):
+                major = caption
+                section = caption
+            else:
+                section = f"{major} {caption}" if major and not caption.startswith(major) else caption
             pending_label = []
         if len(values) > width:
             values = _drop_stray_cells(values, spans)
@@ -237,6 +245,11 @@ def parse_table(raw: RawTable, context: list[str], table_id: str) -> Table | Non
         rejected_rows=rejected,
         document=raw.document,
     )
+
+
+def _is_major(caption: str) -> bool:
+    letters = [c for c in caption if c.isalpha()]
+    return len(letters) >= 4 and all(c.isupper() for c in letters)
 
 
 def _drop_stray_cells(values: list[RawCell], spans) -> list[RawCell]:

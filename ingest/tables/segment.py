@@ -17,7 +17,7 @@ from filingqa.ingest.numbers import PERIOD_CELL, MalformedNumber, is_currency_on
 
 _TOKEN = re.compile(r"\S+")
 _CELL_SPLIT = re.compile(r"\S(?:.*?\S)?(?=\s{2,}|$)")
-YEAR_CELL = re.compile(r"^\(?(19|20)\d{2}\)?\*?$")
+YEAR_CELL = re.compile(r"^\(?(19|20)\d{2}\)?(?:\*+|\(\w\))?$")
 # "Dec 31, 2022", "December 25, 2010", "July 3,": a date heading a column.
 _DATE_CELL = re.compile(
     r"^(?:as of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\s*,?\s*(?:(?:19|20)\d{2})?\s*(?:\(\w\))?$", re.IGNORECASE

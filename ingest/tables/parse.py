@@ -192,16 +192,14 @@ def parse_table(raw: RawTable, context: list[str], table_id: str) -> Table | Non
             while pending_label and (_continues(pending_label[-1]) or chain[0][:1].islower()):
                 chain.insert(0, pending_label.pop())
             label = " ".join(chain + ([label] if label else []))
-        if pending_label:
-            caption = pending_label[-1]
-            # Captions nest under the last ALL-CAPS one: "Basic" under "EARNINGS/ (LOSS) PER
-            # COMMON SHARE" is the basic per-share block, not just "Basic".
+        # Captions nest under the last ALL-CAPS one: "Basic" under "EARNINGS/ (LOSS) PER COMMON
+        # SHARE" is the basic per-share block, not just "Basic".
+        for caption in pending_label:
             if _is_major(caption):
-                major = caption
-                section = caption
+                major = section = caption
             else:
-                section = f"{major} {caption}" if major and not caption.startswith(major) else caption
-            pending_label = []
+                section = f"{major} {caption}" if major else caption
+        pending_label = []
         if len(values) > width:
             values = _drop_stray_cells(values, spans)
         slots = place_values(values, spans)

@@ -51,6 +51,8 @@ class Server:
     data_dir: Path
     log_path: Path
     env: dict[str, str]
+    api_key: str | None = None
+    max_upload_mb: int = 50
     proc: subprocess.Popen | None = None
     startup_statuses: list[tuple[int, dict]] = field(default_factory=list)
 
@@ -97,7 +99,29 @@ class Server:
 def make_server(tmp: Path, **settings: str) -> Server:
     data_dir = tmp / "data"
     env = base_env(FILINGQA_DATA_DIR=str(data_dir), **{f"FILINGQA_{k.upper()}": v for k, v in settings.items()})
-    return Server(port=free_port(), data_dir=data_dir, log_path=tmp / "server.log", env=env)
+    return Server(port=free_port(), data_dir=data_dir, log_path=tmp / "server.log", env=env, api_key=settings.get("api_key"), max_upload_mb=int(settings.get("max_upload_mb", 50)))
+
+
+@pytest.fixture(scope="session")
+def new_server():
+    """A factory: new_server(tmp_dir, chroma_url=..., ...) -> a not yet started Server."""
+    return make_server
+
+
+@pytest.fixture(scope="session")
+def clean_env():
+    """A factory for a subprocess environment without the caller's FILINGQA_* settings."""
+    return base_env
+
+
+@pytest.fixture(scope="session")
+def sample_path() -> Path:
+    return SAMPLE
+
+
+@pytest.fixture(scope="session")
+def filingqa_bin() -> Path:
+    return BIN / "filingqa"
 
 
 @pytest.fixture(scope="session")

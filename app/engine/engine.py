@@ -32,6 +32,8 @@ from filingqa.vectorstore.store import FilingStore
 MAX_QUESTION_CHARS = 2000
 _OPERATION_WORDS = frozenset(content_words("change increase decrease grow growth decline percent percentage"))
 _ASKS_CHANGE = re.compile(r"\b(change|increase|decrease|grow|grew|growth|decline)", re.IGNORECASE)
+_FORWARD = re.compile(r"\b(guide|guided|guidance|outlook|forecast|expects?|expected|anticipate[sd]?)\b", re.IGNORECASE)
+_FORWARD_TEXT = re.compile(r"\b(expects?|expected|expecting|anticipates?|anticipated|outlook|guidance|looking ahead|forecasts?|projects?|plans? to|will|targets?|estimates?)\b", re.IGNORECASE)
 _ASKS_SIGNER = re.compile(r"\bwho\b[^?]*\bsign(?:ed|s)?\b|\bsignator", re.IGNORECASE)
 
 
@@ -329,6 +331,10 @@ class AnswerEngine:
             shown = with_neighbours(signed, idx)
         else:
             scored = score_sentences(ctx.question, idx)
+            if _FORWARD.search(ctx.question):
+                # Guidance is only ever stated forward ("we expect", "looking ahead"); a sentence
+                # reporting the quarter is not guidance, however many words it shares.
+                scored = [s for s in scored if _FORWARD_TEXT.search(s.sentence.text)]
             if not scored or scored[0].score < MIN_SENTENCE_SCORE:
                 return None
             shown = with_neighbours(scored[0].sentence, idx)

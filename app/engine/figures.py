@@ -58,7 +58,9 @@ def score_rows(qvec: np.ndarray, qwords: frozenset[str], analysis: QuestionAnaly
         label_hit = qwords & entry.label_words
         label_cover = len(label_hit) / max(1, len(entry.label_words))
         question_cover = len(hit) / max(1, len(qwords))
-        score = 0.45 * sem + 0.35 * label_cover + 0.20 * question_cover
+        # Word evidence in both directions carries most of the weight: the model's similarity
+        # is informative but flat for short labels ("U.S." under "COMPARABLE SALES").
+        score = 0.35 * sem + 0.35 * label_cover + 0.30 * question_cover
         row_unit = entry.row.unit
         if analysis.unit and row_unit != analysis.unit and not (analysis.unit == Unit.USD_PER_SHARE and any(c.unit == Unit.USD_PER_SHARE for c in entry.table.columns)):
             score -= 0.25

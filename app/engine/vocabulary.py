@@ -77,6 +77,7 @@ PHRASES = [
     (re.compile(r"\bcost of goods sold\b|\bcogs\b"), " cost sales "),
     (re.compile(r"\bpp ?& ?e\b"), " property plant equipment "),
     (re.compile(r"\bgross profit\b"), " gross margin "),
+    (re.compile(r"\b(?:on|in|from|of) (?:the|this) (?:press release|release|filing|report|document|form 8-k|8-k|10-q|10-k|announcement)\b"), " "),
     (re.compile(r"\btop line\b"), " revenues "),
     (re.compile(r"\bbottom line\b"), " net income "),
     (re.compile(r"\bd ?& ?a\b"), " depreciation amortization "),

@@ -109,6 +109,12 @@ def new_server():
 
 
 @pytest.fixture(scope="session")
+def get_free_port():
+    """A factory for a free 127.0.0.1 port."""
+    return free_port
+
+
+@pytest.fixture(scope="session")
 def clean_env():
     """A factory for a subprocess environment without the caller's FILINGQA_* settings."""
     return base_env

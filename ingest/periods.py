@@ -42,7 +42,7 @@ _MONTHS_SPAN = re.compile(_COUNT + r"[\s-]*months?\b", re.IGNORECASE)
 _WEEKS_SPAN = re.compile(_COUNT + r"[\s-]*weeks?\b", re.IGNORECASE)
 _QUARTER = re.compile(r"\b(quarters?|qtrs?\.?|q[1-4])\b(?!\s*-?\s*to\s*-?\s*date)", re.IGNORECASE)
 _HALF = re.compile(r"\b(first|second|1st|2nd)\s+half\b|\bh[12]\b|\bhalf[\s-]year\b", re.IGNORECASE)
-_YEAR_SPAN = re.compile(r"\b(years?\s+ended|year\s+ending|full[\s-]year|fiscal\s+years?\s+ended|annual)\b", re.IGNORECASE)
+_YEAR_SPAN = re.compile(r"\b(years?\s+ended|year\s+ending|full[\s-]+(?:fiscal\s+)?year|fiscal\s+years?\s+ended|annual|for\s+the\s+(?:full\s+|fiscal\s+)?year\b(?!\s+(?:ended|ending)))", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

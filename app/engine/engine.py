@@ -201,7 +201,7 @@ class AnswerEngine:
         inside a balance-sheet caption); their cells are the table parser's business."""
         idx = ctx.prepared.index
         pq = ctx.analysis.period
-        scored = score_sentences(ctx.question, idx)
+        scored = score_sentences(ctx.question, idx, months=pq.months)
         year = _question_year(pq)
         # The words that name the item, not the operation asked of it ("change", "grow").
         keywords = [w for w in content_words(ctx.question) if w not in idx.name_words and w not in _OPERATION_WORDS]
@@ -330,7 +330,7 @@ class AnswerEngine:
         if signed is not None:
             shown = with_neighbours(signed, idx)
         else:
-            scored = score_sentences(ctx.question, idx)
+            scored = score_sentences(ctx.question, idx, months=ctx.analysis.period.months)
             if _FORWARD.search(ctx.question):
                 # Guidance is only ever stated forward ("we expect", "looking ahead"); a sentence
                 # reporting the quarter is not guidance, however many words it shares.

@@ -61,10 +61,10 @@ def score_rows(qvec: np.ndarray, qwords: frozenset[str], analysis: QuestionAnaly
         # Word evidence in both directions carries most of the weight: the model's similarity
         # is informative but flat for short labels ("U.S." under "COMPARABLE SALES").
         score = 0.35 * sem + 0.35 * label_cover + 0.30 * question_cover
-        row_unit = entry.row.unit
-        if analysis.unit and row_unit != analysis.unit and not (analysis.unit == Unit.USD_PER_SHARE and any(c.unit == Unit.USD_PER_SHARE for c in entry.table.columns)):
+        units = entry.units
+        if analysis.unit and analysis.unit not in units:
             score -= 0.25
-        elif analysis.unit is None and row_unit in (Unit.USD_PER_SHARE, Unit.SHARES) and not ({"eps", "share"} & qwords):
+        elif analysis.unit is None and units <= {Unit.USD_PER_SHARE, Unit.SHARES} and not ({"eps", "share"} & qwords):
             score -= 0.2
         out.append(RowMatch(entry, score, sem, label_cover, question_cover))
     out.sort(key=lambda m: m.score, reverse=True)

@@ -28,6 +28,7 @@ class RowEntry:
     label_words: frozenset[str]
     label_vec: int  # index into the label matrix (label alone)
     context_vec: int  # index into the label matrix (section + label)
+    units: frozenset = frozenset()  # the units its cells carry (a column may fix its own)
 
 
 @dataclass
@@ -72,7 +73,8 @@ def build_index(filing: Filing, label_texts: list[str], label_vectors: np.ndarra
             # "Earnings per common share"; "U.S." in "COMPARABLE SALES").
             words = label_words | frozenset(content_words(row.label)) | frozenset(content_words(row.section or "")) | title_words
             ctx = f"{row.section} {row.label}" if row.section else row.label
-            rows.append(RowEntry(table, row, words, label_words, position.get(row.label, 0), position.get(ctx, position.get(row.label, 0))))
+            units = frozenset(col.unit or row.unit for col, v in zip(table.columns, row.values) if v is not None) or frozenset({row.unit})
+            rows.append(RowEntry(table, row, words, label_words, position.get(row.label, 0), position.get(ctx, position.get(row.label, 0)), units))
     sentences = split_sentences(filing)
     df: Counter[str] = Counter()
     for s in sentences:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from filingqa.app.engine.index import FilingIndex, Sentence
 from filingqa.app.engine.vocabulary import content_words
+from filingqa.ingest.periods import find_durations
 
 _PERSON = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z]+\b")
 _DATE = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?\s+\d{1,2},?\s+\d{4}\b|\b\d{4}\b")
@@ -58,7 +59,7 @@ def _expects(question: str) -> re.Pattern | None:
     return None
 
 
-def score_sentences(question: str, index: FilingIndex, pool: list[Sentence] | None = None) -> list[ScoredSentence]:
+def score_sentences(question: str, index: FilingIndex, pool: list[Sentence] | None = None, months: int | None = None) -> list[ScoredSentence]:
     qwords = [w for w in dict.fromkeys(content_words(question, drop_periods=False)) if w not in index.name_words]
     if not qwords:
         return []
@@ -84,6 +85,12 @@ def score_sentences(question: str, index: FilingIndex, pool: list[Sentence] | No
                 score += 0.25
             else:
                 score -= 0.15
+        if months:
+            # A sentence about another length of period ("third quarter" for a full-year
+            # question) is about something else.
+            said = {d.months for d in find_durations(sentence.text)}
+            if said and months not in said:
+                score -= 0.2
         # Long paragraphs match many words by chance; short lines that match are pointed.
         score -= min(0.15, len(sentence.words) / 400)
         out.append(ScoredSentence(sentence, score, coverage))

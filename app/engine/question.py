@@ -36,7 +36,7 @@ _PRIOR = re.compile(r"\b(year[\s-]ago|prior[\s-]year|previous[\s-]year|last[\s-]
 _INSTANT = re.compile(r"\b(as of|at|balance|on hand|hold|held|outstanding at|end of)\b", re.IGNORECASE)
 _INSTANT_STRONG = re.compile(r"\b(at the end of|as of|balance at|on hand|(?:hold|held|have|had) at|outstanding at|at (?:the )?(?:fiscal )?(?:year|quarter)[\s-]end)\b", re.IGNORECASE)
 _YEAR_END = re.compile(r"\b(?:fiscal\s+)?year[\s-]end\b", re.IGNORECASE)
-_FULL_YEAR = re.compile(r"\b(full(?:\s+fiscal)?\s+year|fiscal\s+year\s+ended|year\s+ended|twelve\s+months|annual|for\s+the\s+year)\b", re.IGNORECASE)
+_FULL_YEAR = re.compile(r"\b(full[\s-]+(?:fiscal\s+)?year|fiscal\s+year\s+ended|year\s+ended|twelve\s+months|annual|for\s+the\s+year)\b", re.IGNORECASE)
 _YTD = re.compile(r"\byear[\s-]to[\s-]date\b", re.IGNORECASE)
 
 _PER_SHARE = re.compile(r"per[\s-]share|\beps\b|earnings per", re.IGNORECASE)

@@ -58,6 +58,8 @@ SYNONYM_GROUPS: list[set[str]] = [
     {"franchised", "franchise"},
     {"marketable", "investments"},
     {"growth", "grow", "increase", "inc", "change"},
+    {"guide", "guidance", "outlook", "expect", "expects", "expected", "anticipate", "anticipates", "forecast", "projects"},
+    {"range", "between"},
 ]
 # Irregular forms a stemmer cannot reach.
 IRREGULAR = {"sold": "sell", "spent": "spend", "paid": "pay", "grew": "grow", "rose": "rise", "fell": "fall",

@@ -7,6 +7,7 @@ engine says what the filing does hold for that line item instead of guessing.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,8 +47,22 @@ def question_words(question: str, index: FilingIndex) -> frozenset[str]:
     return frozenset(w for w in content_words(question) if w not in index.name_words)
 
 
-def score_rows(qvec: np.ndarray, qwords: frozenset[str], analysis: QuestionAnalysis, index: FilingIndex, extra_words: frozenset[str] = frozenset()) -> list[RowMatch]:
+_ALTERNATIVE = re.compile(r"\b([a-z][\w'-]*)\s*(?:or|/|\(or\))\s*\(?([a-z][\w'-]*)\)?", re.IGNORECASE)
+
+
+def alternatives(question: str) -> list[tuple[str, str]]:
+    """ "profit or loss", "income (loss)", "earnings/loss": two names for one slot; naming either covers it."""
+    out = []
+    for m in _ALTERNATIVE.finditer(question):
+        a, b = content_words(m[1]), content_words(m[2])
+        if a and b and a[-1] != b[0]:
+            out.append((a[-1], b[0]))
+    return out
+
+
+def score_rows(qvec: np.ndarray, qwords: frozenset[str], analysis: QuestionAnalysis, index: FilingIndex) -> list[RowMatch]:
     sims = index.label_vectors @ qvec if len(index.label_vectors) else np.zeros(0)
+    alts = [pair for pair in alternatives(analysis.text) if set(pair) <= qwords]
     out = []
     for entry in index.rows:
         words = entry.words
@@ -57,7 +72,7 @@ def score_rows(qvec: np.ndarray, qwords: frozenset[str], analysis: QuestionAnaly
         hit = qwords & words
         label_hit = qwords & entry.label_words
         label_cover = len(label_hit) / max(1, len(entry.label_words))
-        question_cover = len(hit) / max(1, len(qwords))
+        question_cover = (len(hit) + sum(1 for a, b in alts if (a in hit) != (b in hit))) / max(1, len(qwords))
         # Word evidence in both directions carries most of the weight: the model's similarity
         # is informative but flat for short labels ("U.S." under "COMPARABLE SALES").
         score = 0.35 * sem + 0.35 * label_cover + 0.30 * question_cover

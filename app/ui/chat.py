@@ -167,28 +167,30 @@ class ChatUI:
         return "", history, history, render.source_html(answer, filing)
 
     def on_upload(self, path: str | None, key: str | None):
+        """Ingest an uploaded file. Refused without the API key (when one is set): the file stays
+        in the upload box, and entering the key (Enter) retries it."""
         if not path:
-            return gr.update(), ""
+            return gr.update(), gr.update(), gr.update()
         if self.settings.api_key and not key_matches(self.settings.api_key, (key or "").strip() or None):
             gr.Warning("This server needs its API key to upload (FILINGQA_API_KEY).")
-            return gr.update(), "Upload refused: enter the server's API key first."
+            return gr.update(), "Upload refused: enter the server's API key above and press Enter.", gr.update()
         p = Path(path)
-        limit = self.settings.max_upload_mb * 1024 * 1024
-        if p.stat().st_size > limit:
-            return gr.update(), f"Upload refused: the file is over {self.settings.max_upload_mb} MB."
         name = clean_name(p.name)
         try:
+            if p.stat().st_size > self.settings.max_upload_mb * 1024 * 1024:
+                return gr.update(), f"Upload refused: the file is over {self.settings.max_upload_mb} MB.", None
             report = self.service.ingest_bytes(p.read_bytes(), name)
         except IngestError as exc:
-            return gr.update(), f"Could not read {render.md_escape(name)}: {render.md_escape(exc.reason)}"
+            return gr.update(), f"Could not read {render.md_escape(name)}: {render.md_escape(exc.reason)}", None
         except StoreUnavailable as exc:
-            return gr.update(), render.md_escape(str(exc))
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(p)
+            return gr.update(), render.md_escape(str(exc)), gr.update()
+        except OSError:
+            return gr.update(), "The upload was lost; please choose the file again.", None
+        with contextlib.suppress(OSError):
+            os.unlink(p)  # the filing is in the store now; keep no second copy
         what = "Ingested" if report.created else "Already ingested"
         status = f"{what} **{render.md_escape(report.name)}**: {report.tables} tables, {report.facts} facts, {report.chunks} passages ({report.embedded} embedded now)."
-        return gr.update(choices=self.choices(), value=report.id), status
+        return gr.update(choices=self.choices(), value=report.id), status, None
 
     # -- layout ----------------------------------------------------------------------------
     def build(self) -> gr.Blocks:
@@ -200,7 +202,7 @@ class ChatUI:
                     filing = gr.Dropdown(label="Filing", choices=[], value=None, interactive=True, elem_id="fq-filing")
                     card = gr.HTML(render.filing_card(None), elem_id="fq-card")
                     key = gr.Textbox(label="API key (to upload)", type="password", visible=bool(self.settings.api_key), elem_id="fq-key")
-                    upload = gr.UploadButton("Upload a filing…", file_types=FILE_TYPES, file_count="single", type="filepath", size="md", elem_id="fq-upload")
+                    upload = gr.File(label="Upload a filing (.txt, .htm, .pdf)", file_types=FILE_TYPES, file_count="single", type="filepath", height=110, elem_id="fq-upload")
                     status = gr.Markdown(elem_id="fq-upload-status")
                     hint = gr.Markdown("**Try asking**", visible=False)
                     examples = [gr.Button("", visible=False, size="sm", elem_classes=["fq-example"], elem_id=f"fq-example-{i}") for i in range(N_EXAMPLES)]
@@ -234,7 +236,8 @@ class ChatUI:
             question.submit(inputs=[question, filing, history], **ask_io)
             for b in examples:
                 b.click(inputs=[b, filing, history], **ask_io)
-            upload.upload(self.on_upload, inputs=[upload, key], outputs=[filing, status])
+            upload.upload(self.on_upload, inputs=[upload, key], outputs=[filing, status, upload])
+            key.submit(self.on_upload, inputs=[upload, key], outputs=[filing, status, upload])
         demo.queue(default_concurrency_limit=8)
         return demo
 

@@ -98,10 +98,26 @@ def extract_tables(loaded: LoadedText, raws: list[RawTable] | None = None) -> li
         if raw.continues and tables:
             # The split-off block has no title of its own: it is the table above, continued.
             context = [tables[-1].title + " (continued)", *[c for c in context if _SCALE_WORD.search(c)][-1:]]
-        table = parse_table(raw, context, table_id=f"t{len(tables) + 1}")
+        table = parse_table(raw, context, table_id=f"t{len(tables) + 1}", document_scale=_document_scale(loaded, raw))
         if table is not None and not is_navigation(table):
             tables.append(table)
     return tables
+
+
+_SCALE_STATEMENT = re.compile(r"\b(?:dollars|amounts|\$)\s+in\s+(?:thousands|millions|billions)\b|\(in\s+(?:thousands|millions|billions)\b", re.IGNORECASE)
+
+
+def _document_scale(loaded: LoadedText, raw: RawTable) -> str | None:
+    """The nearest statement of scale anywhere above the table in its document."""
+    first = 1
+    for doc in loaded.documents:
+        if doc.line_start <= raw.line_start <= doc.line_end:
+            first = doc.line_start
+    for n in range(raw.line_start - 1, first - 1, -1):
+        line = loaded.lines[n - 1]
+        if len(line) < 400 and _SCALE_STATEMENT.search(line):
+            return line
+    return None
 
 
 def is_navigation(table: Table) -> bool:

@@ -6,13 +6,14 @@ spells one; a row whose cells are damaged (OCR) is rejected with its reason inst
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass, field
 from datetime import date
 
 from filingqa.ingest.model import Column, RawCell, RawRow, RawTable, RejectedRow, Row, Scale, Table, Unit
 from filingqa.ingest.numbers import Amount, MalformedNumber, is_currency_only, parse_amount
-from filingqa.ingest.periods import find_dates, find_durations, find_month_days, find_years
+from filingqa.ingest.periods import MONTHS, find_dates, find_durations, find_month_days, find_years
 from filingqa.ingest.tables.columns import CHANGE_WORDS, assign_header_cells, column_count, column_spans, place_values
 from filingqa.ingest.tables.segment import TITLE_WORDS, is_year_header
 from filingqa.ingest.tables.verify import verify_rows
@@ -30,12 +31,20 @@ _SHARES = re.compile(
     r"\bshares\b|\bshare count|\bunits outstanding\b", re.IGNORECASE
 )
 _SHARES_CONTEXT = re.compile(r"weighted|average|outstanding|used in|number of|basic|diluted|issued", re.IGNORECASE)
+_SHARES_SECTION = re.compile(r"^\s*(?:[A-Z][\w/() -]*\s)?(?:weighted[\s-]average|average (?:common )?shares|shares\b|number of (?:common )?shares|(?:basic|diluted) shares)", re.IGNORECASE)
+_COUNT_IN_LABEL = re.compile(r"\d[\d,]*\s+shares\b", re.IGNORECASE)
+# A per-share metric, not a price quoted in a label ("issued at $0.50 per share").
+_PER_SHARE_METRIC = re.compile(r"(?<!\d\s)(?<![\d.]\s)(?<!\d)(?:(?<!at \$)(?:" + _PER_SHARE.pattern + r"))", re.IGNORECASE)
 _EQUITY_AMOUNT = re.compile(r"^(?:common|preferred|preference|capital|class [ab])[\w\s,]*(?:stock|shares)\b.*\b(?:par value|authorized|issued)", re.IGNORECASE)
 _PERCENT_LABEL = re.compile(r"%|\bpercent|\bmargin\b|\brate\b|\bratio\b", re.IGNORECASE)
 _TOTAL = re.compile(r"^\s*(total|net|subtotal|sum)\b", re.IGNORECASE)
 _FOOTNOTE = re.compile(r"(\s*\((?:\d{1,2}|[a-z]|[ivx]+)\))+\s*$|\s*\*+\s*$|[\u00b9\u00b2\u00b3\u2070-\u2079]+\s*$")
 _LEADER = re.compile(r"(\s*\.){3,}\s*$|\s*[_\-]{3,}\s*$")
 _FURNITURE = re.compile(r"^(table of contents|page \d+|\d+|[ivx]+|.{0,40}/page \d+)$", re.IGNORECASE)
+_MONTH_NAME = re.compile(r"\b(january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\b\.?", re.IGNORECASE)
+_STEM_CAPTION = re.compile(r"\s*[-–—]\s*(?:\([^)]*\))?\s*:?$")
+_DASH_ITEM = re.compile(r"^[-–—]\s*\w")
+_STEM = re.compile(r"^(?P<stem>[A-Za-z][^-–—]{2,60}?)\s*[-–—]\s+\w")
 _HEADER_TEXT = re.compile(r"[A-Za-z0-9%]{2,}|%")
 _LETTER_WORD = re.compile(r"[A-Za-z].*[A-Za-z]")
 # Conversion debris that is never content: bullets, stray underline markup, lone dots.
@@ -49,7 +58,7 @@ _FISCAL_QUARTER = re.compile(
 _FISCAL_YEAR_COL = re.compile(r"\b(?:fy|fiscal(?:\s+year)?|full[\s-]year)\s*'?(?P<y>(?:19|20)?\d{2})\b", re.IGNORECASE)
 # "$M", "($B)", "Units K", "(in thousands)", "(%)": a unit or scale stated in a header or a label.
 _UNIT_HINT = re.compile(
-    r"\(\s*\$\s*[kmb]\s*\)|\$\s*[kmb]\b|\bunits?\s+[kmb]\b|\(\s*(?:\$\s*)?in\s+(?:thousands|millions|billions)\s*\)|\(\s*%\s*\)|\bemployees\s+\(in\s+thousands\)",
+    r"(?:^|\s)(?:shares|amount)\s*$|\(\s*\$\s*[kmb]\s*\)|\$\s*[kmb]\b|\bunits?\s+[kmb]\b|\(\s*(?:\$\s*)?in\s+(?:thousands|millions|billions)\s*\)|\(\s*%\s*\)|\bemployees\s+\(in\s+thousands\)",
     re.IGNORECASE,
 )
 _SCALE_LETTERS = {"thousand": Scale.THOUSANDS, "million": Scale.MILLIONS, "billion": Scale.BILLIONS, "k": Scale.THOUSANDS, "m": Scale.MILLIONS, "b": Scale.BILLIONS}
@@ -128,7 +137,7 @@ def _parse_cell(cell: RawCell | None) -> tuple[Amount | None, str | None]:
         return None, cell.text
 
 
-def parse_table(raw: RawTable, context: list[str], table_id: str) -> Table | None:
+def parse_table(raw: RawTable, context: list[str], table_id: str, document_scale: str | None = None) -> Table | None:
     """Parse one table; None when it holds no financial data (a layout table, a list)."""
     header_rows: list[RawRow] = []
     body: list[tuple[RawRow, str, list[RawCell]]] = []
@@ -167,7 +176,9 @@ def parse_table(raw: RawTable, context: list[str], table_id: str) -> Table | Non
         for i, texts in enumerate(assign_header_cells(over, spans, raw.grid)):
             header_texts[i].extend(texts)
     title = _title(context)
-    scale, share_scale = find_scale(header_lines_text + list(reversed(context)))
+    # The table's own statement of scale wins; else the document's ("Notes ... (dollars in
+    # millions, except per-share amounts; shares in millions)" covers every note table).
+    scale, share_scale = find_scale(header_lines_text + list(reversed(context)) + ([document_scale] if document_scale else []))
     columns = _columns(header_texts, title, width)
 
     _column_units(columns, [place_values(v, spans) for v in value_rows])
@@ -176,6 +187,7 @@ def parse_table(raw: RawTable, context: list[str], table_id: str) -> Table | Non
     rejected: list[RejectedRow] = []
     section: str | None = None
     major: str | None = None
+    stem: str | None = None
     pending_label: list[str] = []
     table_text = " ".join(context[-3:] + header_lines_text)
     for row, label, values in body:
@@ -195,11 +207,22 @@ def parse_table(raw: RawTable, context: list[str], table_id: str) -> Table | Non
         # Captions nest under the last ALL-CAPS one: "Basic" under "EARNINGS/ (LOSS) PER COMMON
         # SHARE" is the basic per-share block, not just "Basic".
         for caption in pending_label:
+            stem = _STEM_CAPTION.sub("", caption)
+            if _STEM_CAPTION.search(caption):
+                continue  # "Basic Earnings Per Share-": names only the dashed items under it
             if _is_major(caption):
                 major = section = caption
             else:
                 section = f"{major} {caption}" if major else caption
         pending_label = []
+        # "Net Income - Excluding One-Time Items" then "- As Reported": a dashed sub-item takes
+        # the stem of the line item above it (or of the caption it sits under).
+        if _DASH_ITEM.match(label) and stem:
+            label = f"{stem} {label}"
+        else:
+            m = _STEM.match(label)
+            if m:
+                stem = m["stem"].strip()
         if len(values) > width:
             values = _drop_stray_cells(values, spans)
         slots = place_values(values, spans)
@@ -340,6 +363,12 @@ def _column(label: str) -> Column:
                 end = date(years[-1], month, day)
             except ValueError:
                 end = None
+        else:
+            # "3 Months Ended December 2004": a month without its day ends on its last day.
+            months_named = _MONTH_NAME.findall(label)
+            if months_named:
+                month = MONTHS[months_named[-1].lower().rstrip(".")]
+                end = date(years[-1], month, calendar.monthrange(years[-1], month)[1])
     duration = durations[0] if durations else None
     kind = "value"
     if re.search(r"(?:^|\s)(?:vs\.?|versus)\s", label, re.IGNORECASE):
@@ -420,6 +449,10 @@ def _header_unit(text: str) -> tuple[Unit | None, Scale | None]:
         return Unit.USD, scale
     if "unit" in word or "employees" in word:
         return Unit.NUMBER, scale
+    if word.strip().endswith("shares"):
+        return Unit.SHARES, scale
+    if word.strip().endswith("amount"):
+        return Unit.USD, scale
     return None, scale
 
 
@@ -485,16 +518,20 @@ def _fill_from_title(columns: list[Column], title: str) -> None:
 def _unit(label: str, amounts: list[Amount | None], scale: Scale, share_scale: Scale | None, section: str | None, table_text: str) -> tuple[Unit, Scale]:
     present = [a for a in amounts if a is not None and not a.dash]
     hint_unit, hint_scale = _header_unit(label)
-    if hint_unit or hint_scale:
-        return hint_unit or Unit.USD, hint_scale or (Scale.UNITS if hint_unit == Unit.PERCENT else scale)
+    if hint_unit:
+        return hint_unit, hint_scale or (Scale.UNITS if hint_unit == Unit.PERCENT else scale)
+    if hint_scale:
+        scale = share_scale = hint_scale  # "Average Shares Outstanding (in millions)": its own scale
     if _EQUITY_AMOUNT.search(label):
         return Unit.USD, scale  # "Common stock, $0.001 par value, 10,000 shares authorized": dollars
-    if section and _SHARES.search(section) and _SHARES_CONTEXT.search(section) and not _PER_SHARE.search(label) and not any(a.currency for a in present):
+    if _COUNT_IN_LABEL.search(label) and not _PER_SHARE_METRIC.search(label):
+        return Unit.USD, scale  # "Series A: 1,150,000 shares designated, issued and outstanding": the label counts, the cells are dollars
+    if section and _SHARES_SECTION.match(section) and not _PER_SHARE.search(label) and not any(a.currency for a in present):
         return Unit.SHARES, share_scale or scale
     if present and all(a.percent for a in present) or (_PERCENT_LABEL.search(label) and present and all(a.percent for a in present)):
         return Unit.PERCENT, Scale.UNITS
     context = f"{section or ''} {label}"
-    if _PER_SHARE.search(label) or (_PER_SHARE.search(section or "") and not _SHARES.search(label) and present and all(abs(a.value) < 1000 for a in present)):
+    if _PER_SHARE_METRIC.search(label) or (_PER_SHARE.search(section or "") and not _SHARES.search(label) and present and all(abs(a.value) < 1000 for a in present)):
         return Unit.USD_PER_SHARE, Scale.UNITS
     if _SHARES.search(label) and _SHARES_CONTEXT.search(context) and not any(a.currency for a in present):
         return Unit.SHARES, share_scale or scale

@@ -23,6 +23,8 @@ _DATE_CELL = re.compile(
     r"^(?:as of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\s*,?\s*(?:(?:19|20)\d{2})?\s*(?:\(\w\))?$", re.IGNORECASE
 )
 _SGML_TAG = re.compile(r"^\s*</?(TABLE|CAPTION|S|C|FN|PAGE)>\s*$", re.IGNORECASE)
+# "------  ------", "=====": underlines under a column, never content.
+_RULE_LINE = re.compile(r"^[\s\-=_.\u2014\u2013]*[\-=_\u2014\u2013]{3,}[\s\-=_.\u2014\u2013]*$")
 _PROSE_END = re.compile(r"[.;:!?]\"?\s*$")
 # Lines that open a new statement even without a header row of their own.
 TITLE_WORDS = re.compile(
@@ -103,7 +105,7 @@ def _is_value_cell(text: str) -> bool:
 
 
 def classify(line: str) -> LineInfo:
-    if not line.strip() or _SGML_TAG.match(line):
+    if not line.strip() or _SGML_TAG.match(line) or _RULE_LINE.match(line):
         return LineInfo("blank", [])
     cells = split_cells(line)
     if not cells:
@@ -166,7 +168,9 @@ def find_text_tables(lines: list[str], first_line: int = 1, last_line: int | Non
                 break  # a new header row: the next table starts here
             elif info.kind == "text":
                 text = lines[m - 1]
-                if _is_prose(text) or (TITLE_WORDS.search(text) and gap_text >= 0 and m > body_end + 1):
+                # A caption ending in a colon ("CASH FLOWS FROM OPERATING ACTIVITIES:") opens a
+                # section of the same statement; a title without one opens a new table.
+                if _is_prose(text) or (TITLE_WORDS.search(text) and not text.rstrip().endswith(":") and m > body_end + 1):
                     break
                 gap_text += 1
                 if gap_text > MAX_GAP_LINES:

@@ -20,6 +20,7 @@ from filingqa.ingest.periods import find_dates
 
 _ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "q1": 1, "q2": 2, "q3": 3, "q4": 4}
 _ENDED = re.compile(r"\b(ended|ending|ends|end of|as of)\b[^.]{0,25}$", re.IGNORECASE)
+_BALANCE_SHEET = re.compile(r"balance sheets?|financial (?:position|condition)", re.IGNORECASE)
 _FY_ENDED = re.compile(r"fiscal\s+year\s+end(?:ed|ing|s)?\s+(?:on\s+)?", re.IGNORECASE)
 _SGML_FYE = re.compile(r"FISCAL YEAR END:\s*(\d{2})(\d{2})")
 # "second quarter of fiscal 2005", "fiscal 2011 first quarter", "second quarter and first half ... 2005 fiscal year"
@@ -97,12 +98,18 @@ def read_calendar(lines: list[str], tables: list[Table]) -> FiscalCalendar:
     m = _SGML_FYE.search(text)
     if m:
         return _calendar(int(m[1]), int(m[2]), source="SGML header FISCAL YEAR END")
-    # 3. The balance sheet's prior year-end column.
-    duration_ends = {c.period_end for t in tables for c in t.columns if c.months and c.period_end}
-    instants = [c.period_end for t in tables for c in t.columns if c.months is None and c.period_end and c.kind == "value"]
-    for d in instants:
-        if all(abs((d - e).days) > 10 for e in duration_ends) and duration_ends:
-            return _calendar(d.month, d.day, source=f"balance sheet column {d.isoformat()}")
+    # 3. The balance sheet's comparative column: interim balance sheets compare the quarter's end
+    # with the last fiscal year-end (not with the year-ago quarter, which some also show).
+    for t in tables:
+        if not _BALANCE_SHEET.search(t.title):
+            continue
+        dates = sorted({c.period_end for c in t.columns if c.months is None and c.period_end and c.kind == "value"})
+        if len(dates) < 2:
+            continue
+        latest = dates[-1]
+        for d in reversed(dates[:-1]):
+            if not 300 <= (latest - d).days <= 430:
+                return _calendar(d.month, d.day, source=f"balance sheet comparative column {d.isoformat()}")
     return FiscalCalendar()
 
 

@@ -205,6 +205,7 @@ class AnswerEngine:
         year = _question_year(pq)
         # The words that name the item, not the operation asked of it ("change", "grow").
         keywords = [w for w in content_words(ctx.question) if w not in idx.name_words and w not in _OPERATION_WORDS]
+        keywords = sorted(dict.fromkeys(keywords), key=lambda w: -idx.idf.get(w, 0.0))  # rarest first
         item_weight = sum(idx.idf.get(w, 0.0) for w in set(keywords)) or 1.0
         labels = _row_labels(ctx.prepared.filing)
         unit = ctx.analysis.unit if ctx.analysis.unit != Unit.USD else None
@@ -221,7 +222,7 @@ class AnswerEngine:
                 text = labels.get(s.sentence.line_start, "")
             if year is not None and str(year) not in text and str(year) not in _paragraph(ctx.prepared.filing, s.sentence):
                 continue
-            amount = pick_amount(text, keywords, year, unit, when=pq.exact[0] if pq.exact else None)
+            amount = pick_amount(text, keywords, year, unit, when=pq.exact[0] if pq.exact else None, asks_change=bool(_ASKS_CHANGE.search(ctx.question)))
             if amount is not None:
                 return s, amount
         return None

@@ -29,6 +29,7 @@ _AMOUNT = re.compile(
     re.IGNORECASE,
 )
 _SHARE = stem("shares")
+_CHANGE_BEFORE = re.compile(r"\b(climbed|rose|increased|decreased|declined|fell|grew|improved|dropped|up|down|increase of|decrease of|change of|growth of|by)\s*(?:by\s*)?(?:approximately\s*|about\s*)?$")
 _SCALES = {"thousand": Scale.THOUSANDS, "million": Scale.MILLIONS, "billion": Scale.BILLIONS}
 
 
@@ -71,13 +72,14 @@ def _is_year(text: str) -> bool:
     return bool(re.fullmatch(r"(19|20)\d{2}", text))
 
 
-def pick_amount(sentence: str, keywords: list[str], year: int | None, unit: Unit | None, when: date | None = None) -> TextAmount | None:
+def pick_amount(sentence: str, keywords: list[str], year: int | None, unit: Unit | None, when: date | None = None, asks_change: bool = False) -> TextAmount | None:
     """The amount the question asks for.
 
     Candidates are those of the asked unit: a count's noun must be one the question names; with
     no unit asked, dollar amounts come before percentages and per-share amounts. Among them: the
-    one a stated date or "respectively" pairs with the asked period, else the one nearest after
-    the question's words.
+    one a stated date or "respectively" pairs with the asked period, else the one nearest the
+    asked year's mention, else the one nearest the question's rarest word (`keywords` come
+    rarest first).
     """
     found = amounts_in(sentence)
     wanted = set(keywords)
@@ -106,13 +108,26 @@ def pick_amount(sentence: str, keywords: list[str], year: int | None, unit: Unit
         group = group[-len(years):] if years and len(group) >= len(years) else group
         if year in years and len(group) == len(years):
             return group[years.index(year)]
-    positions = [m.end() for w in keywords for m in re.finditer(re.escape(w[:5]), lower)]
-    if not positions:
+    if not asks_change:
+        # "climbed $411", "an increase of $720": a change, not the level asked for.
+        levels = [a for a in amounts if not _CHANGE_BEFORE.search(lower[max(0, a.start - 25) : a.start])]
+        amounts = levels or amounts
+    if year is not None:
+        # "$0.39 ... in the 2018 second quarter compared with $0.40 ... in the 2017 second
+        # quarter": the amount told of the asked year is the one nearest its mention.
+        asked = [m.start() for m in re.finditer(str(year), sentence)]
+        others = [m.start() for m in re.finditer(r"(?<!\d)(?:19|20)\d{2}(?!\d)", sentence) if m.group(0) != str(year)]
+        if asked and others:
+            return min(amounts, key=lambda a: min(abs(p - a.end) for p in asked))
+    anchors = [m.start() for w in keywords[:1] for m in re.finditer(re.escape(w[:5]), lower)]
+    if not anchors:
+        anchors = [m.start() for w in keywords for m in re.finditer(re.escape(w[:5]), lower)]
+    if not anchors:
         return amounts[0]
-    anchor = max(positions) if len(positions) < 4 else sorted(positions)[len(positions) // 2]
 
     def distance(a: TextAmount) -> float:
-        d = a.start - anchor
-        return d if d >= 0 else -d * 1.5  # amounts after the words are more often theirs
+        # Nearest to the question's rarest word, either side ("$605 of unscheduled payments",
+        # "cash used in operating activities was $62,000").
+        return min(abs(a.start - p) if a.start >= p else abs(p - a.end) * 1.2 for p in anchors)
 
     return min(amounts, key=distance)

@@ -34,6 +34,7 @@ class Unit(str, Enum):
     PERCENT = "percent"
     NUMBER = "number"  # counts that are neither money nor shares: stores, employees, units sold
     RATIO = "ratio"
+    KWH = "kWh"
 
 
 class Format(str, Enum):

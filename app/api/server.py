@@ -33,6 +33,11 @@ def serve(host: str | None = None, port: int | None = None, workers: int = 1, se
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    # One torch intra-op thread: a question embeds one short sentence, where a second OpenMP thread
+    # gains ~nothing and, when another process holds a core, makes each answer ~10x slower (spinning
+    # threads waiting on a busy core). Requests get their concurrency from the server's threads.
+    # Set OMP_NUM_THREADS yourself to override (ingest batches are somewhat faster with more).
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     settings = settings or get_settings()
     host = host or settings.host
     port = settings.port if port is None else port

@@ -16,7 +16,11 @@ from filingqa.ingest.model import Fact, Scale, Unit
 
 # "gross margin (gross profit as a percentage of net sales)": the definition names the operands.
 _AS_PCT_OF = re.compile(r"\(?\s*(?P<a>[\w\s,'&/-]+?)\s+(?:as a percentage of|as a percent of|as a share of|divided by|over|/|to)\s+(?P<b>[\w\s,'&/-]+?)\s*\)?(?:\s+(?:for|in|at|as of|during)\b|[?)]|$)", re.IGNORECASE)
-_PLUS = re.compile(r"\(\s*(?P<a>[\w\s'&-]+?)\s+plus\s+(?P<b>[\w\s'&-]+?)\s*\)", re.IGNORECASE)
+_PLUS = re.compile(
+    r"\(\s*(?P<a>[\w\s'&-]+?)\s+plus\s+(?P<b>[\w\s'&-]+?)\s*\)"
+    r"|^\s*(?:what (?:was|were|is|are) (?:the )?|how much (?:was|were) )?(?P<a2>[\w\s'&,-]+?)\s+plus\s+(?P<b2>[\w\s'&-]+?)(?:\s+combined)?(?:\s+(?:at|as of|for|in|on|during)\b|\s*\?|$)",
+    re.IGNORECASE,
+)
 _MINUS = re.compile(r"\(\s*(?P<a>[\w\s'&-]+?)\s+minus\s+(?P<b>[\w\s'&-]+?)\s*\)", re.IGNORECASE)
 _COMBINED = re.compile(r"\b(?:combined total of|sum of|total of|combined)\s+(?P<items>.+?)(?:\s+(?:at|as of|for|in|on)\s+(?=[A-Z0-9a-z])|\?|$)", re.IGNORECASE)
 _GROWTH = re.compile(r"\b(grow|grew|growth|increase|increased|decrease|decreased|decline|declined|change|changed)\b", re.IGNORECASE)
@@ -45,9 +49,11 @@ def read_operation(question: str) -> Operation | None:
     if m:
         return Operation("difference", [m["a"], m["b"]], False)
     m = _PLUS.search(q)
-    if m:
+    if m and m["a"]:
         head = _head_noun(q[: m.start()])
         return Operation("sum", [_with_head(m["a"], head), _with_head(m["b"], head)], False)
+    if m:
+        return Operation("sum", [m["a2"], m["b2"]], False)
     m = _COMBINED.search(q)
     if m:
         items = _split_items(m["items"])

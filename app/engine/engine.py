@@ -27,6 +27,7 @@ from filingqa.app.engine.textfigures import pick_amount
 from filingqa.app.engine.vocabulary import content_words
 from filingqa.ingest.fiscal import FiscalCalendar
 from filingqa.ingest.model import Fact, Filing, Scale, Unit
+from filingqa.ingest.periods import find_durations
 from filingqa.vectorstore.store import FilingStore
 
 MAX_QUESTION_CHARS = 2000
@@ -158,7 +159,7 @@ class AnswerEngine:
 
     def figure(self, ctx: Context) -> Answer | None:
         matches, rows = self._facts(ctx)
-        best = next((m for m in matches if confident(m)), None)
+        best = prefer_precise(next((m for m in matches if confident(m)), None), matches)
         text_hit = self._text_figure(ctx)
         if best is not None and text_hit is not None:
             # A sentence that names every word of the question beats a table row that names half.
@@ -211,6 +212,8 @@ class AnswerEngine:
         unit = ctx.analysis.unit if ctx.analysis.unit != Unit.USD else None
         if unit is None and ctx.analysis.kind == "derived" and _ASKS_CHANGE.search(ctx.question):
             unit = Unit.PERCENT  # "by how much did comparable sales change": the text gives a percent
+        if _FORWARD.search(ctx.question):
+            scored = [s for s in scored if _FORWARD_TEXT.search(s.sentence.text)]
         for s in scored[:8]:
             if s.coverage < 0.5:
                 break
@@ -232,7 +235,7 @@ class AnswerEngine:
         fig = Figure(
             value=amount.value,
             scale=amount.scale.value,
-            unit=amount.unit.value,
+            unit=unit_word(amount.unit, amount.text, ctx.question),
             label=" ".join(content_words(ctx.question))[:80],
             period=None,
             verified=False,
@@ -334,8 +337,13 @@ class AnswerEngine:
             scored = score_sentences(ctx.question, idx, months=ctx.analysis.period.months)
             if _FORWARD.search(ctx.question):
                 # Guidance is only ever stated forward ("we expect", "looking ahead"); a sentence
-                # reporting the quarter is not guidance, however many words it shares.
-                scored = [s for s in scored if _FORWARD_TEXT.search(s.sentence.text)]
+                # reporting the quarter is not guidance, however many words it shares. And a
+                # forecast for another length of period (first quarter for full year) is not it.
+                months = ctx.analysis.period.months
+                scored = [
+                    s for s in scored
+                    if _FORWARD_TEXT.search(s.sentence.text) and not (months and (said := {d.months for d in find_durations(s.sentence.text)}) and months not in said)
+                ]
             if not scored or scored[0].score < MIN_SENTENCE_SCORE:
                 return None
             shown = with_neighbours(scored[0].sentence, idx)
@@ -369,11 +377,47 @@ class AnswerEngine:
         )
 
 
+def prefer_precise(best: FactMatch | None, matches: list[FactMatch], margin: float = 0.15) -> FactMatch | None:
+    """Of facts that state the same quantity for the same period, the most precise one.
+
+    A release's summary ("Revenue ($B) 14.0") and its statement ("Net revenue 14,042" in
+    millions) both answer "revenue in Q4"; the filing's exact figure is the statement's.
+    """
+    if best is None:
+        return None
+    target = best.fact.value * best.fact.scale.factor
+    for m in matches:
+        f = m.fact
+        if m is best or not confident(m) or m.score < best.score - margin or f.unit != best.fact.unit:
+            continue
+        if f.period.end != best.fact.period.end or f.period.months != best.fact.period.months:
+            continue
+        value = f.value * f.scale.factor
+        if target and abs(value - target) <= abs(target) * 0.01 and f.scale.factor < best.fact.scale.factor:
+            best = m
+            target = value
+    return best
+
+
+_COUNT_NOUN = re.compile(r"\b(employees|stores|restaurants|customers|locations|subscribers|members|units|barrels|tons|vehicles|aircraft|hotels|rooms|patients|sites)\b", re.IGNORECASE)
+
+
+def unit_word(unit: Unit, *texts: str) -> str:
+    """A count's unit is what it counts ("employees", "stores"), where the label or question says."""
+    if unit != Unit.NUMBER:
+        return unit.value
+    for text in texts:
+        m = _COUNT_NOUN.search(text or "")
+        if m:
+            return m.group(1).lower()
+    return unit.value
+
+
 def _figure(f: Fact) -> Figure:
     return Figure(
         value=f.value,
         scale=f.scale.value,
-        unit=f.unit.value,
+        unit=unit_word(f.unit, f.label, f.table_title),
         label=f.label,
         period=PeriodRef(end=f.period.end, months=f.period.months),
         verified=f.verified,

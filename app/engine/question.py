@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from filingqa.ingest.fiscal import FiscalCalendar
+from filingqa.ingest.fiscal import FiscalCalendar, near
 from filingqa.ingest.model import Period, Unit
 from filingqa.ingest.periods import MONTHS, find_dates, find_durations
 
@@ -41,6 +41,7 @@ _YTD = re.compile(r"\byear[\s-]to[\s-]date\b", re.IGNORECASE)
 
 _PER_SHARE = re.compile(r"per[\s-]share|\beps\b|earnings per", re.IGNORECASE)
 _SHARES = re.compile(r"\bhow many\b[^?]*\bshares\b|\bshares\b[^?]*\b(outstanding|used|weighted|issued)\b|\bweighted[\s-]average\b[^?]*\bshares\b|\bshare count\b", re.IGNORECASE)
+_MONEY = re.compile(r"\b(revenues?|sales|income|profits?|expenses?|costs?|cash|assets|liabilities|debt|equity|dividends paid|spend|spent|paid|pay)\b|\$", re.IGNORECASE)
 _PERCENT = re.compile(r"\bpercent|percentage|%|\bmargin\b|\brate\b|\bgrowth\b(?!.*\bin dollars\b)", re.IGNORECASE)
 
 # A computation is asked for by its form ("by how much did X grow", "what was the change in X",
@@ -57,6 +58,7 @@ _AMOUNT_ASKED = re.compile(
     r"|^\s*what\s+(?:\w+\s+){0,3}(?:dividends?|revenues?|sales|income|earnings|eps|price|margin|expenses?|costs?|cash|debt|assets|liabilities|per[\s-]share)\b",
     re.IGNORECASE,
 )
+_HOW_MUCH = re.compile(r"\b(how much|how many|by how much|by roughly how much)\b", re.IGNORECASE)
 _FORWARD = re.compile(r"\b(guide|guided|guidance|outlook|forecast|expects?|expected|anticipate[sd]?|target)\b", re.IGNORECASE)
 _NARRATIVE = re.compile(
     r"^\s*(who|whom|where|which|when|why|name\b|describe|explain|list)\b|\b(what is the (?:name|address|date|telephone|phone|passcode)|what time|at what time|what (?:internal|effort|state)|in which|what .* (?:guide|guidance|expect|outlook|forecast))\b",
@@ -119,7 +121,7 @@ def classify(question: str) -> str:
     q = question.strip()
     if re.search(r"\bchange\b[^?]*\bin dollars\b", q, re.IGNORECASE):
         return "figure"  # the table prints the change: a figure, not a computation
-    if _FORWARD.search(q) or (_NARRATIVE.search(q) and not _AMOUNT_ASKED.search(q)):
+    if (_FORWARD.search(q) and not _HOW_MUCH.search(q)) or (_NARRATIVE.search(q) and not _AMOUNT_ASKED.search(q)):
         return "narrative"  # guidance is a statement about the future, told in the text
     if _DERIVED.search(q):
         return "derived"
@@ -135,8 +137,12 @@ def expected_unit(question: str) -> Unit | None:
         return Unit.USD_PER_SHARE
     if _SHARES.search(question):
         return Unit.SHARES
+    if re.search(r"\bkilowatt[\s-]*hours?|\bkwh\b", question, re.IGNORECASE):
+        return Unit.KWH
     if re.search(r"\bhow many\b", question, re.IGNORECASE):
         return Unit.NUMBER  # "how many stores": a count, never dollars
+    if _MONEY.search(question) and not _PERCENT.search(question):
+        return Unit.USD
     if re.search(r"\bcomparable (?:store )?sales\b|\bpercent|%", question, re.IGNORECASE):
         return Unit.PERCENT
     return None
@@ -257,12 +263,20 @@ def period_score(pq: PeriodQuery, col: Period, calendar: FiscalCalendar) -> floa
         if (col.end.month, col.end.year) != (month, year) and not _adjacent_month(col.end, month, year):
             return 0.0
         score += 1.5
-    elif pq.year:
-        fy_end = calendar.year_end(pq.year)
+    elif pq.year or (pq.fiscal_year and not pq.window):
+        year = pq.year or pq.fiscal_year
+        fy_end = calendar.year_end(year)
         in_fiscal = (fy_end - col.end).days >= 0 and (fy_end - col.end).days < 366
-        if col.end.year != pq.year and not in_fiscal:
+        if col.end.year != year and not in_fiscal:
             return 0.0
         score += 1.0
+        if not pq.months and not pq.instant:
+            # "revenue in 2004", "EPS for fiscal year 2022": the year itself, where the filing
+            # reports one; a quarter of it only where it does not.
+            if col.months == 12:
+                score += 1.0
+            if near(col.end, fy_end, 10):
+                score += 0.3
     return score
 
 

@@ -60,6 +60,7 @@ SYNONYM_GROUPS: list[set[str]] = [
     {"growth", "grow", "increase", "inc", "change"},
     {"guide", "guidance", "outlook", "expect", "expects", "expected", "anticipate", "anticipates", "forecast", "projects"},
     {"range", "between"},
+    {"quote", "quoted", "said", "says", "commented", "stated", "remarked"},
 ]
 # Irregular forms a stemmer cannot reach.
 IRREGULAR = {"sold": "sell", "spent": "spend", "paid": "pay", "grew": "grow", "rose": "rise", "fell": "fall",
@@ -79,7 +80,9 @@ PHRASES = [
     (re.compile(r"\bcost of goods sold\b|\bcogs\b"), " cost sales "),
     (re.compile(r"\bpp ?& ?e\b"), " property plant equipment "),
     (re.compile(r"\bgross profit\b"), " gross margin "),
-    (re.compile(r"\b(?:on|in|from|of) (?:the|this) (?:press release|release|filing|report|document|form 8-k|8-k|10-q|10-k|announcement)\b"), " "),
+    (re.compile(r"\b(?:on|in|from|of) (?:the|this|its) (?:[\w-]+ ){0,4}?(?:press release|release|filing|report|document|form 8-k|8-k|10-q|10-k|announcement)\b"), " "),
+    (re.compile(r"\bnon[\s-]gaap\b"), " nongaap "),
+    (re.compile(r"\b(?:earnings|income|loss)(?:\s*/?\s*\(?(?:loss|earnings|income)\)?)? per (?:common |basic |diluted |ordinary )*share\b"), " eps "),
     (re.compile(r"\btop line\b"), " revenues "),
     (re.compile(r"\bbottom line\b"), " net income "),
     (re.compile(r"\bd ?& ?a\b"), " depreciation amortization "),

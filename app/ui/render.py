@@ -56,7 +56,7 @@ def unit_words(fig: Figure) -> str:
 
 def chat_markdown(answer: Answer) -> str:
     """The assistant's message: the figure large, then its label, period and unit, then the answer."""
-    text = md_escape(answer.answer)
+    text = md_escape(answer.answer.replace("\\$", "$"))
     if answer.abstained or answer.kind == AnswerKind.ABSTAIN:
         return f"**Not stated in this filing.**\n{text}"
     if not answer.figures:

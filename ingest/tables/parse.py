@@ -58,7 +58,7 @@ _FISCAL_QUARTER = re.compile(
 _FISCAL_YEAR_COL = re.compile(r"\b(?:fy|fiscal(?:\s+year)?|full[\s-]year)\s*'?(?P<y>(?:19|20)?\d{2})\b", re.IGNORECASE)
 # "$M", "($B)", "Units K", "(in thousands)", "(%)": a unit or scale stated in a header or a label.
 _UNIT_HINT = re.compile(
-    r"(?:^|\s)(?:shares|amount)\s*$|\(\s*\$\s*[kmb]\s*\)|\$\s*[kmb]\b|\bunits?\s+[kmb]\b|\(\s*(?:\$\s*)?in\s+(?:thousands|millions|billions)\s*\)|\(\s*%\s*\)|\bemployees\s+\(in\s+thousands\)",
+    r"\bkilowatt[\s-]*hours?\b|\bkwhs?\b|(?:^|\s)(?:shares|amount)\s*$|\(\s*\$\s*[kmb]\s*\)|\$\s*[kmb]\b|\bunits?\s+[kmb]\b|\(\s*(?:\$\s*)?in\s+(?:thousands|millions|billions)\s*\)|\(\s*%\s*\)|\bemployees\s+\(in\s+thousands\)",
     re.IGNORECASE,
 )
 _SCALE_LETTERS = {"thousand": Scale.THOUSANDS, "million": Scale.MILLIONS, "billion": Scale.BILLIONS, "k": Scale.THOUSANDS, "m": Scale.MILLIONS, "b": Scale.BILLIONS}
@@ -182,6 +182,10 @@ def parse_table(raw: RawTable, context: list[str], table_id: str, document_scale
     columns = _columns(header_texts, title, width)
 
     _column_units(columns, [place_values(v, spans) for v in value_rows])
+    title_unit, title_scale = _header_unit(title)
+    if title_unit == Unit.KWH:
+        for col in columns:
+            col.unit = col.unit or Unit.KWH
     date_change_columns(columns)
     rows: list[Row] = []
     rejected: list[RejectedRow] = []
@@ -231,8 +235,15 @@ def parse_table(raw: RawTable, context: list[str], table_id: str, document_scale
         problems = []
         if damaged:
             problems.append("malformed number(s) " + ", ".join(repr(d) for d in damaged) + " (OCR damage)")
+        if not label.strip() and not damaged and section and rows and rows[-1].section == section:
+            # An unlabeled amount closing a captioned block ("Inventories:" ... 13,224) is that
+            # block's total.
+            label = "Total " + section.split(" ", 1)[-1].rstrip(":") if major and section.startswith(major + " ") else "Total " + section.rstrip(":")
+            unlabeled_total = True
+        else:
+            unlabeled_total = False
         if not _LETTER_WORD.search(label):
-            problems.append(f"no legible line-item label ({label!r})")
+            problems.append(f"no line-item label ({label!r})")
         if len(values) > width:
             problems.append(f"{len(values)} value cells where the table has {width} columns")
         if problems:
@@ -248,7 +259,7 @@ def parse_table(raw: RawTable, context: list[str], table_id: str, document_scale
                 values=[a.value if a is not None else None for a in amounts],
                 texts=[c.text if c is not None else None for c in slots],
                 line=row.line,
-                is_total=bool(_TOTAL.match(label)),
+                is_total=unlabeled_total or bool(_TOTAL.match(label)),
                 section=section,
             )
         )
@@ -447,6 +458,8 @@ def _header_unit(text: str) -> tuple[Unit | None, Scale | None]:
         return Unit.PERCENT, Scale.UNITS
     if "$" in word or "usd" in word or "dollar" in word:
         return Unit.USD, scale
+    if "kwh" in word or "kilowatt" in word:
+        return Unit.KWH, scale
     if "unit" in word or "employees" in word:
         return Unit.NUMBER, scale
     if word.strip().endswith("shares"):

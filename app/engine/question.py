@@ -141,10 +141,10 @@ def expected_unit(question: str) -> Unit | None:
         return Unit.KWH
     if re.search(r"\bhow many\b", question, re.IGNORECASE):
         return Unit.NUMBER  # "how many stores": a count, never dollars
-    if _MONEY.search(question) and not _PERCENT.search(question):
-        return Unit.USD
-    if re.search(r"\bcomparable (?:store )?sales\b|\bpercent|%", question, re.IGNORECASE):
+    if re.search(r"\bcomparable (?:store )?sales\b|\bsame[\s-]store\b|\bpercent|%", question, re.IGNORECASE):
         return Unit.PERCENT
+    if _MONEY.search(question) and not _PERCENT.search(question) and not re.search(r"\b(increase|decrease|change|grow|grew|perform|decline)", question, re.IGNORECASE):
+        return Unit.USD
     return None
 
 

@@ -36,16 +36,22 @@ async def _send_json(send: Send, status: int, body: bytes) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+MULTIPART_SLACK = 64 * 1024  # room for the multipart envelope around a file of exactly the limit
+
+
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, max_bytes: int):
+    """413 for a body over `max_bytes` (+ the multipart envelope's slack); the route checks the file itself."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, slack: int = MULTIPART_SLACK):
         self.app = app
         self.max_bytes = max_bytes
+        self.cutoff = max_bytes + slack
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("method") not in BODY_METHODS:
             await self.app(scope, receive, send)
             return
-        limit = self.max_bytes
+        limit, cutoff = self.max_bytes, self.cutoff
         length = next((v for k, v in scope.get("headers", []) if k == b"content-length"), None)
         if length is not None:
             try:
@@ -53,7 +59,7 @@ class BodyLimitMiddleware:
             except ValueError:
                 await _send_json(send, 400, json.dumps({"error": "malformed Content-Length header", "detail": None}).encode())
                 return
-            if declared > limit:
+            if declared > cutoff:
                 await _send_json(send, 413, _body(limit))
                 return
 
@@ -65,7 +71,7 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > limit:
+                if received > cutoff:
                     raise BodyTooLarge(limit)
             return message
 

@@ -14,6 +14,7 @@ from starlette.formparsers import MultiPartException
 
 from filingqa.app.api.auth import require_write_key
 from filingqa.app.api.errors import ApiError
+from filingqa.app.api.limits import BodyTooLarge
 from filingqa.app.engine.engine import MAX_QUESTION_CHARS, UnknownFiling
 from filingqa.app.engine.model import Answer
 from filingqa.app.service import FilingService
@@ -124,10 +125,7 @@ def healthz(request: Request) -> Response:
         filings = service.store.count(FILINGS)
     except StoreUnavailable as exc:
         raise ApiError(503, str(exc), {"store": store}, headers={"Retry-After": "5"}) from exc
-    return Response(
-        f'{{"status": "ok", "store": "{store}", "filings": {filings}, "processes": "one (threads for concurrency)"}}',
-        media_type="application/json",
-    )
+    return JSONResponse({"status": "ok", "store": store, "filings": filings, "processes": "one (threads for concurrency)" if not settings.chroma_url else "any (Chroma server)"})
 
 
 # -- filings -------------------------------------------------------------------------------
@@ -159,7 +157,12 @@ async def upload_filing(request: Request, service: Service, _auth: Annotated[Non
         if not isinstance(upload, UploadFile):
             problem = "Field required" if upload is None else "must be a file, not a text field"
             raise ApiError(422, "invalid request: file", [{"field": "file", "message": problem, "type": "missing" if upload is None else "file_type"}])
+        limit = request.app.state.settings.max_upload_mb * 1024 * 1024
+        if upload.size is not None and upload.size > limit:
+            raise BodyTooLarge(limit)
         data = await upload.read()
+        if len(data) > limit:
+            raise BodyTooLarge(limit)
         name = clean_name(upload.filename)
     finally:
         await form.close()

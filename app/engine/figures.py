@@ -43,6 +43,12 @@ class FactMatch:
         return self.label_score + 0.1 * self.period_score
 
 
+def word_weights(words: frozenset[str], index: FilingIndex) -> dict[str, float]:
+    """IDF over the filing's sentences, floored so that no named word counts for nothing."""
+    top = max(index.idf.values(), default=1.0)
+    return {w: max(index.idf.get(w, top), 0.25 * top) for w in words}
+
+
 def question_words(question: str, index: FilingIndex) -> frozenset[str]:
     return frozenset(w for w in content_words(question) if w not in index.name_words)
 
@@ -63,6 +69,8 @@ def alternatives(question: str) -> list[tuple[str, str]]:
 def score_rows(qvec: np.ndarray, qwords: frozenset[str], analysis: QuestionAnalysis, index: FilingIndex) -> list[RowMatch]:
     sims = index.label_vectors @ qvec if len(index.label_vectors) else np.zeros(0)
     alts = [pair for pair in alternatives(analysis.text) if set(pair) <= qwords]
+    weights = word_weights(qwords, index)
+    total_weight = sum(weights.values()) or 1.0
     out = []
     for entry in index.rows:
         words = entry.words
@@ -72,7 +80,10 @@ def score_rows(qvec: np.ndarray, qwords: frozenset[str], analysis: QuestionAnaly
         hit = qwords & words
         label_hit = qwords & entry.label_words
         label_cover = len(label_hit) / max(1, len(entry.label_words))
-        question_cover = (len(hit) + sum(1 for a, b in alts if (a in hit) != (b in hit))) / max(1, len(qwords))
+        # Weighted by rarity in this filing: the subject's name ("Junglee" in Amazon's 8-K about
+        # it) is everywhere and says little; "licenses" says which row.
+        covered = sum(weights[w] for w in hit) + sum(weights[b] if a in hit else weights[a] for a, b in alts if (a in hit) != (b in hit))
+        question_cover = covered / total_weight
         # Word evidence in both directions carries most of the weight: the model's similarity
         # is informative but flat for short labels ("U.S." under "COMPARABLE SALES").
         score = 0.35 * sem + 0.35 * label_cover + 0.30 * question_cover
@@ -153,7 +164,8 @@ def find_facts(qvec: np.ndarray, analysis: QuestionAnalysis, index: FilingIndex,
             cell_match = rm
             if cwords & qwords - rm.entry.words:
                 # Column words the question names ("Sears Canada", "Non-GAAP") count as covered.
-                covered = len(qwords & (rm.entry.words | cwords)) / max(1, len(qwords))
+                weights = word_weights(qwords, index)
+                covered = sum(weights[w] for w in qwords & (rm.entry.words | cwords)) / (sum(weights.values()) or 1.0)
                 cell_match = RowMatch(rm.entry, rm.score, rm.semantic, rm.label_cover, max(rm.question_cover, covered))
             matches.append(FactMatch(fact, cell_match, label_score + (0.02 if row.verified else 0.0), ps))
     matches.sort(key=lambda m: m.score, reverse=True)

@@ -41,7 +41,7 @@ _YTD = re.compile(r"\byear[\s-]to[\s-]date\b", re.IGNORECASE)
 
 _PER_SHARE = re.compile(r"per[\s-]share|\beps\b|earnings per", re.IGNORECASE)
 _SHARES = re.compile(r"\bhow many\b[^?]*\bshares\b|\bshares\b[^?]*\b(outstanding|used|weighted|issued)\b|\bweighted[\s-]average\b[^?]*\bshares\b|\bshare count\b", re.IGNORECASE)
-_MONEY = re.compile(r"\b(revenues?|sales|income|profits?|expenses?|costs?|cash|assets|liabilities|debt|equity|dividends paid|spend|spent|paid|pay)\b|\$", re.IGNORECASE)
+_MONEY = re.compile(r"\b(revenues?|sales|income|profits?|net earnings|earnings(?! per)|expenses?|costs?|cash|assets|liabilities|debt|equity|dividends paid|spend|spent|paid|pay)\b|\$", re.IGNORECASE)
 _PERCENT = re.compile(r"\bpercent|percentage|%|\bmargin\b|\brate\b|\bgrowth\b(?!.*\bin dollars\b)", re.IGNORECASE)
 
 # A computation is asked for by its form ("by how much did X grow", "what was the change in X",
@@ -61,7 +61,7 @@ _AMOUNT_ASKED = re.compile(
 _HOW_MUCH = re.compile(r"\b(how much|how many|by how much|by roughly how much)\b", re.IGNORECASE)
 _FORWARD = re.compile(r"\b(guide|guided|guidance|outlook|forecast|expects?|expected|anticipate[sd]?|target)\b", re.IGNORECASE)
 _NARRATIVE = re.compile(
-    r"^\s*(who|whom|where|which|when|why|name\b|describe|explain|list)\b|\b(what is the (?:name|address|date|telephone|phone|passcode)|what time|at what time|what (?:internal|effort|state)|in which|what .* (?:guide|guidance|expect|outlook|forecast))\b",
+    r"\b(?:on|at|by) what date\b|^\s*(who|whom|where|which|when|why|name\b|describe|explain|list)\b|\b(what is the (?:name|address|date|telephone|phone|passcode)|what time|at what time|what (?:internal|effort|state)|in which|what .* (?:guide|guidance|expect|outlook|forecast))\b",
     re.IGNORECASE,
 )
 
@@ -266,7 +266,9 @@ def period_score(pq: PeriodQuery, col: Period, calendar: FiscalCalendar) -> floa
     elif pq.year or (pq.fiscal_year and not pq.window):
         year = pq.year or pq.fiscal_year
         fy_end = calendar.year_end(year)
-        in_fiscal = (fy_end - col.end).days >= 0 and (fy_end - col.end).days < 366
+        # Inside the fiscal year: after the previous year-end (a year back, give or take a
+        # 52/53-week drift) and not after this one.
+        in_fiscal = -10 <= (fy_end - col.end).days <= 350
         if col.end.year != year and not in_fiscal:
             return 0.0
         score += 1.0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+_POSSESSIVE = re.compile(r"(?<=\w)'s\b|(?<=s)'(?=\s|$)")
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 
 STOPWORDS = frozenset(
@@ -117,7 +118,7 @@ def content_words(text: str, drop_periods: bool = True) -> list[str]:
     """The words that name a thing, stemmed and mapped to one synonym each."""
     out = []
     # "long-term" and "long term" must meet: hyphenated words count as their parts.
-    for w in _WORD.findall(normalise(text).replace("-", " ")):
+    for w in _WORD.findall(_POSSESSIVE.sub("", normalise(text)).replace("-", " ")):
         if w in STOPWORDS and w not in {"total", "net"}:
             continue
         if drop_periods and (w in PERIOD_WORDS or re.fullmatch(r"(19|20)\d\d|\d{1,2}", w)):

@@ -194,7 +194,8 @@ class ChatUI:
 
     # -- layout ----------------------------------------------------------------------------
     def build(self) -> gr.Blocks:
-        with gr.Blocks(title="FilingQA", analytics_enabled=False, fill_width=True) as demo:
+        # delete_cache: uploads the UI refused (no key) do not linger in Gradio's cache
+        with gr.Blocks(title="FilingQA", analytics_enabled=False, fill_width=True, delete_cache=(3600, 3600)) as demo:
             history = gr.State([])
             gr.HTML(HEADER)
             with gr.Row(equal_height=False):
@@ -228,16 +229,18 @@ class ChatUI:
                             tables = gr.HTML(render.tables_html(None), elem_id="fq-tables")
             gr.HTML(FOOTER)
 
-            ask_io = {"fn": self.on_ask, "outputs": [question, chat, history, source]}
-            select_outputs = [card, hint, *examples, tables, source, chat, history]
-            demo.load(self.on_load, outputs=[filing])
-            filing.change(self.on_select, inputs=[filing], outputs=select_outputs)
+            # The UI's events are its own plumbing, not an API: the HTTP API (/docs) is the API.
+            private = {"api_visibility": "private"}
+            ask_io = {"fn": self.on_ask, "outputs": [question, chat, history, source], **private}
+            upload_io = {"fn": self.on_upload, "inputs": [upload, key], "outputs": [filing, status, upload], **private}
+            demo.load(self.on_load, outputs=[filing], **private)
+            filing.change(self.on_select, inputs=[filing], outputs=[card, hint, *examples, tables, source, chat, history], **private)
             ask.click(inputs=[question, filing, history], **ask_io)
             question.submit(inputs=[question, filing, history], **ask_io)
             for b in examples:
                 b.click(inputs=[b, filing, history], **ask_io)
-            upload.upload(self.on_upload, inputs=[upload, key], outputs=[filing, status, upload])
-            key.submit(self.on_upload, inputs=[upload, key], outputs=[filing, status, upload])
+            upload.upload(**upload_io)
+            key.submit(**upload_io)
         demo.queue(default_concurrency_limit=8)
         return demo
 

@@ -7,7 +7,6 @@ seconds per process, so every API and browser test shares the one server (and it
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -174,9 +173,3 @@ def artifacts_dir() -> Path:
     out = ROOT / "docs" / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
     return out
-
-
-def keep(src: Path, dest_dir: Path) -> Path:
-    dest = dest_dir / src.name
-    shutil.copyfile(src, dest)
-    return dest

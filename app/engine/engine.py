@@ -232,6 +232,9 @@ class AnswerEngine:
 
     def _text_figure_answer(self, ctx: Context, s: ScoredSentence, amount) -> Answer:
         sent = s.sentence
+        if amount.scale == Scale.UNITS and amount.unit == Unit.USD:
+            # A 10-Q's notes say once "(dollars in millions ...)" and then write "$605".
+            amount = dataclasses.replace(amount, scale=stated_text_scale(ctx.prepared.filing, sent.line_start))
         fig = Figure(
             value=amount.value,
             scale=amount.scale.value,
@@ -330,7 +333,7 @@ class AnswerEngine:
     # -- narrative -------------------------------------------------------------------
     def narrative(self, ctx: Context) -> Answer | None:
         idx = ctx.prepared.index
-        signed = signature(idx) if _ASKS_SIGNER.search(ctx.question) else None
+        signed = signature(idx, ctx.question) if _ASKS_SIGNER.search(ctx.question) else None
         if signed is not None:
             shown = with_neighbours(signed, idx)
         else:
@@ -424,6 +427,26 @@ def _figure(f: Fact) -> Figure:
         source=FigureSource(table=f.table, row=f.label, column=f.column, line=f.line),
         text=f.text,
     )
+
+
+_DOLLARS_IN = re.compile(r"\(\s*(?:dollars|\$)\s+in\s+(thousands|millions|billions)\b", re.IGNORECASE)
+_PERIODIC_REPORT = re.compile(r"^10-[QK]", re.IGNORECASE)
+
+
+def stated_text_scale(filing: Filing, line: int) -> Scale:
+    """The scale a periodic report's text is written in: its notes and MD&A state "(dollars in
+    millions, except per-share amounts)" once, above them. Press releases spell "million" out,
+    so their bare amounts stay as printed."""
+    doc = next((d for d in filing.documents if d.line_start <= line <= d.line_end), None)
+    form = (doc.type if doc else None) or filing.form or ""
+    if not _PERIODIC_REPORT.match(form):
+        return Scale.UNITS
+    start = doc.line_start if doc else 1
+    for n in range(line, start - 1, -1):
+        m = _DOLLARS_IN.search(filing.line(n))
+        if m:
+            return Scale(m.group(1).lower())
+    return Scale.UNITS
 
 
 def _paragraph(filing: Filing, sentence: Sentence, reach: int = 3) -> str:

@@ -87,6 +87,8 @@ def score_rows(qvec: np.ndarray, qwords: frozenset[str], analysis: QuestionAnaly
         # Word evidence in both directions carries most of the weight: the model's similarity
         # is informative but flat for short labels ("U.S." under "COMPARABLE SALES").
         score = 0.35 * sem + 0.35 * label_cover + 0.30 * question_cover
+        if entry.primary:
+            score += 0.06  # the statements themselves before notes and summaries that repeat them
         units = entry.units
         if analysis.unit and analysis.unit not in units:
             score -= 0.25

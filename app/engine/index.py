@@ -29,6 +29,7 @@ class RowEntry:
     label_vec: int  # index into the label matrix (label alone)
     context_vec: int  # index into the label matrix (section + label)
     units: frozenset = frozenset()  # the units its cells carry (a column may fix its own)
+    primary: bool = False  # in a primary financial statement (income, balance sheet, cash flows)
 
 
 @dataclass
@@ -59,14 +60,21 @@ class FilingIndex:
     section_words: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
+_PRIMARY = re.compile(
+    r"^\W*(?:unaudited\s+)?(?:condensed\s+)?(?:consolidated\s+)?(?:condensed\s+)?(?:statements?|balance sheets?)\b", re.IGNORECASE
+)
+
+
 def build_index(filing: Filing, label_texts: list[str], label_vectors: np.ndarray) -> FilingIndex:
     position = {t: i for i, t in enumerate(label_texts)}
+    name_words = frozenset(content_words(" ".join(filter(None, [filing.company or "", _company_from_name(filing.name)]))))
     rows: list[RowEntry] = []
     columns: dict[tuple[str, int], ColumnEntry] = {}
     for table in filing.tables:
         for i, col in enumerate(table.columns):
             columns[(table.id, i)] = ColumnEntry(col, frozenset(content_words(col.label)))
         title_words = frozenset(content_words(table.title))
+        primary = bool(_PRIMARY.match(table.title))
         for row in table.rows:
             label_words = frozenset(content_words(core_label(row.label)))
             # The caption above a row and the table's title speak for it ("Diluted" under
@@ -74,14 +82,13 @@ def build_index(filing: Filing, label_texts: list[str], label_vectors: np.ndarra
             words = label_words | frozenset(content_words(row.label)) | frozenset(content_words(row.section or "")) | title_words
             ctx = f"{row.section} {row.label}" if row.section else row.label
             units = frozenset(col.unit or row.unit for col, v in zip(table.columns, row.values) if v is not None) or frozenset({row.unit})
-            rows.append(RowEntry(table, row, words, label_words, position.get(row.label, 0), position.get(ctx, position.get(row.label, 0)), units))
+            rows.append(RowEntry(table, row, words - name_words, label_words - name_words, position.get(row.label, 0), position.get(ctx, position.get(row.label, 0)), units, primary))
     sentences = split_sentences(filing)
     df: Counter[str] = Counter()
     for s in sentences:
         df.update(set(s.words))
     n = max(1, len(sentences))
     idf = {w: math.log(1 + n / (1 + c)) for w, c in df.items()}
-    name_words = frozenset(content_words(" ".join(filter(None, [filing.company or "", _company_from_name(filing.name)]))))
     section_words = {s.title: frozenset(content_words(s.title, drop_periods=False)) for s in filing.sections}
     return FilingIndex(filing, rows, columns, label_vectors, sentences, idf, name_words, section_words)
 

@@ -98,9 +98,20 @@ def score_sentences(question: str, index: FilingIndex, pool: list[Sentence] | No
     return out
 
 
-def signature(index: FilingIndex) -> Sentence | None:
-    """The "/s/ Name" line of a signature block: who signed the filing."""
-    return next((s for s in index.sentences if _SIGNATURE.search(s.text)), None)
+def signature(index: FilingIndex, question: str = "") -> Sentence | None:
+    """The "/s/ Name" line of a signature block that the question points at ("as chief financial
+    officer"): each candidate is read with the lines under it, where the signer's title stands.
+    An auditor's report signature is the auditor's; the filing's own comes under SIGNATURE(S)."""
+    wanted = set(content_words(question))
+    best, best_score = None, -1.0
+    for i, s in enumerate(index.sentences):
+        if not _SIGNATURE.search(s.text):
+            continue
+        block = " ".join(x.text for x in index.sentences[i : i + 3])
+        score = len(wanted & set(content_words(block))) + (1.0 if (s.section or "").upper().startswith("SIGNATURE") else 0.0)
+        if score > best_score:
+            best, best_score = s, score
+    return best
 
 
 def with_neighbours(best: Sentence, index: FilingIndex) -> list[Sentence]:

@@ -21,7 +21,7 @@ STOPWORDS = frozenset(
     year ago quarter quarters month months week weeks fiscal first second third fourth half full
     three six nine twelve thirteen twenty-six thirty-nine fifty-two q1 q2 q3 q4 fy i we you our s
     had has have hold held generate generated bring brought spend spent line item items reported
-    named listed name balance dollar dollars amount make makes made earn earned post posted book booked log logged achieve achieved""".split()
+    named listed name balance dollar dollars amount corp corporation inc incorporated ltd llc plc make makes made earn earned post posted book booked log logged achieve achieved""".split()
 )
 # Period words are not line-item words: "three months ended" must not pull "months" into a label.
 PERIOD_WORDS = frozenset(
@@ -61,6 +61,7 @@ SYNONYM_GROUPS: list[set[str]] = [
     {"growth", "grow", "increase", "inc", "change"},
     {"guide", "guidance", "outlook", "expect", "expects", "expected", "anticipate", "anticipates", "forecast", "projects"},
     {"range", "between"},
+    {"less", "excluding", "exclusive", "excluded", "excl"},
     {"quote", "quoted", "said", "says", "commented", "stated", "remarked"},
 ]
 # Irregular forms a stemmer cannot reach.

@@ -53,6 +53,8 @@ def question_words(question: str, index: FilingIndex) -> frozenset[str]:
     return frozenset(w for w in content_words(question) if w not in index.name_words)
 
 
+_PROFIT_WORDS = frozenset(content_words("income loss profit earnings"))
+_BOTTOM_LINE = re.compile(r"^net (?:income|loss|earnings|profit)\b(?!.*\bper\b)(?!.*\b(?:attributable to non|noncontrolling))", re.IGNORECASE)
 _ALTERNATIVE = re.compile(r"\b([a-z][\w'-]*)\s*(?:or|/|\(or\))\s*\(?([a-z][\w'-]*)\)?", re.IGNORECASE)
 
 
@@ -71,6 +73,7 @@ def score_rows(qvec: np.ndarray, qwords: frozenset[str], analysis: QuestionAnaly
     alts = [pair for pair in alternatives(analysis.text) if set(pair) <= qwords]
     weights = word_weights(qwords, index)
     total_weight = sum(weights.values()) or 1.0
+    bottom_line = bool(qwords) and qwords <= _PROFIT_WORDS
     out = []
     for entry in index.rows:
         words = entry.words
@@ -89,6 +92,8 @@ def score_rows(qvec: np.ndarray, qwords: frozenset[str], analysis: QuestionAnaly
         score = 0.35 * sem + 0.35 * label_cover + 0.30 * question_cover
         if entry.primary:
             score += 0.06  # the statements themselves before notes and summaries that repeat them
+        if bottom_line and _BOTTOM_LINE.match(entry.row.label):
+            score += 0.08  # "how much profit did it make": unqualified, profit means the bottom line
         units = entry.units
         if analysis.unit and analysis.unit not in units:
             score -= 0.25

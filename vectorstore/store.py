@@ -247,6 +247,18 @@ class FilingStore:
         got = self._call(self._collection(FILINGS).get, ids=[filing_id], include=["metadatas"])
         return got["metadatas"][0] if got["ids"] else None
 
+    @property
+    def shared(self) -> bool:
+        """Other processes write this store too (Chroma server mode)."""
+        return bool(self.config.chroma_url)
+
+    def exists(self, filing_id: str) -> bool:
+        present = self._record(filing_id) is not None
+        if not present:
+            self._filings.pop(filing_id, None)
+            self._labels.pop(filing_id, None)
+        return present
+
     def list_filings(self) -> list[FilingSummary]:
         got = self._call(self._collection(FILINGS).get, include=["metadatas"])
         out = [

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from filingqa.app.engine import derived as derived_ops
-from filingqa.app.engine.figures import FactMatch, RowMatch, confident, find_facts, question_words
+from filingqa.app.engine.figures import FactMatch, RowMatch, confident, find_facts
 from filingqa.app.engine.index import FilingIndex, Sentence, build_index
 from filingqa.app.engine.model import Answer, AnswerKind, Citation, Figure, FigureSource, PeriodRef
-from filingqa.app.engine.passages import MIN_SENTENCE_SCORE, ScoredSentence, candidate_pool, score_sentences, signature, with_neighbours
-from filingqa.app.engine.question import PeriodQuery, QuestionAnalysis, analyse, parse_period
+from filingqa.app.engine.passages import MIN_SENTENCE_SCORE, ScoredSentence, score_sentences, signature, with_neighbours
+from filingqa.app.engine.question import PeriodQuery, QuestionAnalysis, analyse
 from filingqa.app.engine.textfigures import pick_amount
 from filingqa.app.engine.vocabulary import content_words
 from filingqa.ingest.fiscal import FiscalCalendar
@@ -44,9 +44,13 @@ class UnknownFiling(LookupError):
 
 @dataclass
 class Prepared:
+    """A filing made ready for questions; dropped with the filing (nothing outlives a delete)."""
+
     filing: Filing
     index: FilingIndex
     calendar: FiscalCalendar
+    table_lines: set[int] = field(default_factory=set)
+    row_labels: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -59,6 +63,7 @@ class Context:
     qvec: np.ndarray
     started: float
     notes: list[str] = field(default_factory=list)
+    retrieved: list[tuple[int, int]] | None = None
 
 
 def _calendar(filing: Filing) -> FiscalCalendar:
@@ -110,13 +115,20 @@ class AnswerEngine:
     # -- preparation -------------------------------------------------------------------
     def prepare(self, filing_id: str) -> Prepared:
         hit = self._prepared.get(filing_id)
-        if hit is not None:
+        if hit is not None and (not self.store.shared or self.store.exists(filing_id)):
+            # A shared (server) store may lose a filing to another process's delete.
             return hit
         filing = self.store.get_filing(filing_id)
         if filing is None:
             raise UnknownFiling(filing_id)
         labels = self.store.label_index(filing)
-        prepared = Prepared(filing, build_index(filing, labels.texts, labels.vectors), _calendar(filing))
+        prepared = Prepared(
+            filing,
+            build_index(filing, labels.texts, labels.vectors),
+            _calendar(filing),
+            table_lines={n for t in filing.tables for n in range(t.line_start, t.line_end + 1)},
+            row_labels={r.line: r.label for t in filing.tables for r in t.rows},
+        )
         with self._lock:
             self._prepared[filing_id] = prepared
         return prepared
@@ -191,9 +203,12 @@ class AnswerEngine:
             citations=[Citation(text=line.strip(), line_start=f.line, line_end=f.line, section=f.table_title)],
         )
 
-    def _text_pool(self, ctx: Context, k: int = 8) -> list[Sentence]:
-        hits = self.store.search_chunks(ctx.qvec, ctx.prepared.filing.id, k=k)
-        return candidate_pool(ctx.prepared.index, [(c.line_start, c.line_end) for c, _ in hits])
+    def _retrieve(self, ctx: Context, k: int = 6) -> list[tuple[int, int]]:
+        """Line ranges of the passages nearest the question in meaning (Chroma, the one query vector)."""
+        if ctx.retrieved is None:
+            hits = self.store.search_chunks(ctx.qvec, ctx.prepared.filing.id, k=k)
+            ctx.retrieved = [(c.line_start, c.line_end) for c, _ in hits]
+        return ctx.retrieved
 
     def _text_figure(self, ctx: Context) -> tuple[ScoredSentence, object] | None:
         """A figure the text states, in a sentence that names the line item and the year asked.
@@ -202,13 +217,13 @@ class AnswerEngine:
         inside a balance-sheet caption); their cells are the table parser's business."""
         idx = ctx.prepared.index
         pq = ctx.analysis.period
-        scored = score_sentences(ctx.question, idx, months=pq.months)
+        scored = score_sentences(ctx.question, idx, months=pq.months, retrieved=self._retrieve(ctx))
         year = _question_year(pq)
         # The words that name the item, not the operation asked of it ("change", "grow").
         keywords = [w for w in content_words(ctx.question) if w not in idx.name_words and w not in _OPERATION_WORDS]
         keywords = sorted(dict.fromkeys(keywords), key=lambda w: -idx.idf.get(w, 0.0))  # rarest first
         item_weight = sum(idx.idf.get(w, 0.0) for w in set(keywords)) or 1.0
-        labels = _row_labels(ctx.prepared.filing)
+        labels = ctx.prepared.row_labels
         unit = ctx.analysis.unit if ctx.analysis.unit != Unit.USD else None
         if unit is None and ctx.analysis.kind == "derived" and _ASKS_CHANGE.search(ctx.question):
             unit = Unit.PERCENT  # "by how much did comparable sales change": the text gives a percent
@@ -221,7 +236,7 @@ class AnswerEngine:
             if sum(idx.idf.get(w, 0.0) for w in set(keywords) if w in words) / item_weight < 0.75:
                 continue
             text = s.sentence.text
-            if s.sentence.line_start in _table_lines(ctx.prepared.filing):
+            if s.sentence.line_start in ctx.prepared.table_lines:
                 text = labels.get(s.sentence.line_start, "")
             if year is not None and str(year) not in text and str(year) not in _paragraph(ctx.prepared.filing, s.sentence):
                 continue
@@ -239,7 +254,7 @@ class AnswerEngine:
             value=amount.value,
             scale=amount.scale.value,
             unit=unit_word(amount.unit, amount.text, ctx.question),
-            label=" ".join(content_words(ctx.question))[:80],
+            label=_around(sent.text, amount.text),
             period=None,
             verified=False,
             source=FigureSource(table=None, row=None, column=None, line=sent.line_start),
@@ -249,7 +264,7 @@ class AnswerEngine:
             question=ctx.question,
             filing=ctx.prepared.filing.id,
             kind=AnswerKind.FIGURE,
-            answer=f"{amount.text} — the filing states: \"{sent.text}\" (line {sent.line_start}).",
+            answer=f"{_plain(amount.text)} — the filing states: \"{_plain(sent.text)}\" (line {sent.line_start}).",
             figures=[fig],
             citations=[Citation(text=sent.text, line_start=sent.line_start, line_end=sent.line_end, section=sent.section)],
         )
@@ -279,7 +294,16 @@ class AnswerEngine:
             return None
         result = derived_ops.compute(op, facts)
         value = float(result.value)
-        fig = Figure(value=value, scale=result.scale.value, unit=result.unit.value, label=f"{op.kind} of " + ", ".join(f.label for f in facts), formula=result.formula, verified=all(f.verified for f in facts))
+        what = {"ratio": f"{facts[0].label} as % of {facts[1].label}", "growth": f"growth in {facts[0].label}", "change": f"change in {facts[0].label}", "difference": f"{facts[0].label} minus {facts[1].label}"}.get(op.kind, " + ".join(f.label for f in facts))
+        fig = Figure(
+            value=value,
+            scale=result.scale.value,
+            unit=result.unit.value,
+            label=what,
+            period=PeriodRef(end=facts[0].period.end, months=facts[0].period.months),
+            formula=result.formula,
+            verified=all(f.verified for f in facts),
+        )
         inputs = [_figure(f) for f in facts]
         answer_text = f"{format_figure(value, result.unit, result.scale)}, computed as {result.formula} from " + "; ".join(
             f"{f.label} {describe_period(f.period.months, f.period.end)} = {format_figure(f.value, f.unit, f.scale)} (table {f.table}, line {f.line})" for f in facts
@@ -316,9 +340,6 @@ class AnswerEngine:
         if best is None:
             return []
         current = best.fact
-        prior_q = PeriodQuery(prior=True, months=current.period.months, exact=[])
-        prior_q.window = None
-        rows = [m for m in matches if m.fact.table == current.table and m.fact.line == current.line]
         table = next(t for t in ctx.prepared.filing.tables if t.id == current.table)
         row = next(r for r in table.rows if r.line == current.line)
         for i, col in enumerate(table.columns):
@@ -327,7 +348,6 @@ class AnswerEngine:
             if col.months == current.period.months and 330 <= (current.period.end - col.period_end).days <= 400:
                 prior = Fact(**{**current.model_dump(), "column": col.label, "column_index": i, "period": col.period.model_dump(), "value": row.values[i], "text": row.texts[i] if i < len(row.texts) else None})
                 return [current, prior]
-        del rows
         return []
 
     # -- narrative -------------------------------------------------------------------
@@ -337,7 +357,7 @@ class AnswerEngine:
         if signed is not None:
             shown = with_neighbours(signed, idx)
         else:
-            scored = score_sentences(ctx.question, idx, months=ctx.analysis.period.months)
+            scored = score_sentences(ctx.question, idx, months=ctx.analysis.period.months, retrieved=self._retrieve(ctx))
             if _FORWARD.search(ctx.question):
                 # Guidance is only ever stated forward ("we expect", "looking ahead"); a sentence
                 # reporting the quarter is not guidance, however many words it shares. And a
@@ -449,6 +469,18 @@ def stated_text_scale(filing: Filing, line: int) -> Scale:
     return Scale.UNITS
 
 
+def _plain(text: str) -> str:
+    """Answer text without a converter's Markdown escapes ("\\$457,000" reads "$457,000")."""
+    return text.replace("\\$", "$").replace("**", "")
+
+
+def _around(sentence: str, amount: str, reach: int = 60) -> str:
+    """What a text figure is, in the filing's words: the stretch of sentence before the amount."""
+    at = sentence.find(amount)
+    before = sentence[max(0, at - reach) : at] if at >= 0 else sentence[:reach]
+    return _plain(before.split(". ")[-1].strip(" ,;:—-")) or _plain(amount)
+
+
 def _paragraph(filing: Filing, sentence: Sentence, reach: int = 3) -> str:
     """The lines around a sentence: "… for the three months ended December 31, 2004 and 2003 was
     interest income of …" may name its year a line or two away."""
@@ -464,25 +496,3 @@ def _question_year(pq: PeriodQuery) -> int | None:
         return pq.month_year[1]
     return pq.year
 
-
-_TABLE_LINES: dict[str, set[int]] = {}
-_ROW_LABELS: dict[str, dict[int, str]] = {}
-
-
-def _row_labels(filing: Filing) -> dict[int, str]:
-    hit = _ROW_LABELS.get(filing.id)
-    if hit is None:
-        hit = {r.line: r.label for t in filing.tables for r in t.rows}
-        _ROW_LABELS[filing.id] = hit
-    return hit
-
-
-def _table_lines(filing: Filing) -> set[int]:
-    hit = _TABLE_LINES.get(filing.id)
-    if hit is None:
-        hit = {n for t in filing.tables for n in range(t.line_start, t.line_end + 1)}
-        _TABLE_LINES[filing.id] = hit
-    return hit
-
-
-__all__ = ["AnswerEngine", "UnknownFiling", "format_figure", "parse_period", "question_words"]

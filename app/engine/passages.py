@@ -29,6 +29,7 @@ _STATES = re.compile(
 )
 
 MIN_SENTENCE_SCORE = 0.45
+RETRIEVAL_BONUS = 0.1
 
 
 @dataclass
@@ -59,7 +60,12 @@ def _expects(question: str) -> re.Pattern | None:
     return None
 
 
-def score_sentences(question: str, index: FilingIndex, pool: list[Sentence] | None = None, months: int | None = None) -> list[ScoredSentence]:
+def score_sentences(
+    question: str, index: FilingIndex, pool: list[Sentence] | None = None, months: int | None = None, retrieved: list[tuple[int, int]] | None = None
+) -> list[ScoredSentence]:
+    """Sentences best first. `retrieved` are the line ranges of the passages vector search
+    returned, best first: a sentence inside one gains a little, more for a higher rank (the
+    fusion of meaning and words)."""
     qwords = [w for w in dict.fromkeys(content_words(question, drop_periods=False)) if w not in index.name_words]
     if not qwords:
         return []
@@ -91,6 +97,10 @@ def score_sentences(question: str, index: FilingIndex, pool: list[Sentence] | No
             said = {d.months for d in find_durations(sentence.text)}
             if said and months not in said:
                 score -= 0.2
+        for rank, (a, b) in enumerate(retrieved or ()):
+            if a <= sentence.line_start <= b:
+                score += RETRIEVAL_BONUS * (1 - rank / max(1, len(retrieved)))
+                break
         # Long paragraphs match many words by chance; short lines that match are pointed.
         score -= min(0.15, len(sentence.words) / 400)
         out.append(ScoredSentence(sentence, score, coverage))
@@ -125,14 +135,3 @@ def with_neighbours(best: Sentence, index: FilingIndex) -> list[Sentence]:
     if _SIGNATURE.search(best.text) and pos + 1 < len(index.sentences):
         out.append(index.sentences[pos + 1])  # "/s/ Name" is followed by the signer's name and title
     return out
-
-
-def candidate_pool(index: FilingIndex, chunk_ranges: list[tuple[int, int]]) -> list[Sentence]:
-    """Sentences inside the retrieved passages' line ranges."""
-    if not chunk_ranges:
-        return index.sentences
-    keep = []
-    for s in index.sentences:
-        if any(a <= s.line_start <= b for a, b in chunk_ranges):
-            keep.append(s)
-    return keep

@@ -117,6 +117,12 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return run_eval(args.sets, args.corpus, args.jsonl, args.junit, args.min_pass, _service())
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from filingqa.app.bench.runner import run_from_args
+
+    return run_from_args(args)
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     from filingqa.app.api.server import serve
 
@@ -163,6 +169,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port (default FILINGQA_PORT, 7860)")
     p.add_argument("--workers", type=int, default=1, help="processes; above 1 only with a Chroma server (FILINGQA_CHROMA_URL): the embedded store is one process")
     p.set_defaults(func=_cmd_serve)
+
+    p = sub.add_parser("bench", help="benchmark ingest, answer latency, HTTP throughput, scaling and cold start (writes bench/results/)")
+    p.add_argument("--corpus", type=Path, help="folder of filings (default ../shared/corpus)")
+    p.add_argument("--json", type=Path, help="write the results here (default bench/results/latest.json)")
+    p.add_argument("--out-dir", type=Path, help="folder for the results and the plot (default bench/results)")
+    p.add_argument("--evalsets", type=Path, nargs="+", help="sets whose questions are timed (default the corpus's ../evalsets/*.dev.yaml)")
+    p.add_argument("--scale", help="store sizes for the scaling phase, comma-separated (default 1,5,10,25,50)")
+    p.add_argument("--repeats", type=int, help="timed passes over the questions (default 3)")
+    p.add_argument("--http-requests", type=int, help="requests in the HTTP phase (default 160; 0 skips it)")
+    p.add_argument("--quick", action="store_true", help="fewer repeats, sizes and requests: a minute or two")
+    p.set_defaults(func=_cmd_bench)
     return parser
 
 

@@ -9,7 +9,9 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from filingqa.app.engine.chain import build_chain
 from filingqa.app.engine.engine import AnswerEngine, UnknownFiling
+from filingqa.app.engine.generation import NarrativePhraser
 from filingqa.app.engine.model import Answer
 from filingqa.app.settings import Settings, get_settings
 from filingqa.ingest.model import Filing
@@ -23,7 +25,9 @@ class FilingService:
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or get_settings()
         self.store = FilingStore(StoreConfig(data_dir=self.settings.data_dir, chroma_url=self.settings.chroma_url, batch_size=self.settings.embed_batch))
-        self.engine = AnswerEngine(self.store)
+        phraser = NarrativePhraser(self.settings.llm_url, self.settings.llm_model) if self.settings.llm_url else None
+        self.engine = AnswerEngine(self.store, phraser=phraser)
+        self.chain = build_chain(self.engine)
 
     @property
     def max_bytes(self) -> int:
@@ -49,7 +53,7 @@ class FilingService:
         return self.store.delete(filing_id)
 
     def answer(self, question: str, filing_id: str) -> Answer:
-        return self.engine.answer(question, filing_id)
+        return self.chain.invoke({"question": question, "filing": filing_id})
 
     def warm_up(self) -> None:
         self.store.ping()

@@ -1,19 +1,35 @@
 """The filing store: parsed filings, their chunk embeddings and their line-item label embeddings, in Chroma.
 
 One code path for both backends: an embedded `PersistentClient` under the data directory, or a
-`chroma run` server when a URL is configured. Three collections:
+`chroma run` server when a URL is configured. Three collections hold the data:
   - chunks:  passages for retrieval (id = hash of filing id, first line and text);
   - labels:  each distinct row label of a filing, for semantic line-item matching;
   - filings: one record per filing holding the parsed Filing. It is written LAST and deleted FIRST,
-             so it is the commit marker: a filing exists only once its record does, and an ingest
-             killed half-way leaves entries that no record points at, which the next ingest of the
-             same file reuses (nothing is embedded twice) and delete sweeps away.
+             so it is the commit marker: a filing exists only once its record does.
+and a fourth, small one makes every write atomic across a crash (kill -9, power loss):
+  - pending: an intent marker per filing id, written BEFORE an ingest or delete touches anything
+             and removed after it finished, naming the operation and its owner (host, pid).
+Recovery (`recover()`, run when the store is first used and before every write) finishes what a dead
+owner left: an ingest whose record was written is rolled forward (older versions of the same name
+replaced), one without a record is rolled back (its chunks and labels swept), a delete is finished.
+So after a crash the store is as if the interrupted ingest never started, or as if it completed.
+Re-running the same ingest resumes instead: the chunks already written are reused (nothing is
+embedded twice) and the result is exactly that of a clean ingest.
+
+Every read and write goes to Chroma in slices of at most its max batch size.
+
+Test hook: FILINGQA_TEST_PAUSE_AT=<stage>[,<stage>...] makes the process stop (sleep) at the named
+points of an ingest or delete, so tests can kill it there deterministically; see `_pause`.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import logging
+import os
+import socket
+import sys
 import threading
 import time
 import zlib
@@ -30,7 +46,15 @@ from filingqa.vectorstore.embeddings import MiniLMEmbeddings
 CHUNKS = "filingqa-chunks"
 LABELS = "filingqa-labels"
 FILINGS = "filingqa-filings"
-RECORD_VECTOR = [1.0]  # the filings collection is looked up by id only; its vector is a placeholder
+PENDING = "filingqa-pending"
+RECORD_VECTOR = [1.0]  # the filings and pending collections are looked up by id only; their vector is a placeholder
+FOREIGN_STALE_SECONDS = 15 * 60  # a marker from another host not touched for this long is abandoned
+TOUCH_SECONDS = 30.0  # how often a running ingest refreshes its marker
+
+log = logging.getLogger("filingqa.store")
+
+# Stages FILINGQA_TEST_PAUSE_AT may name (`chunk-batch-N` is after the N-th chunk batch, from 1).
+PAUSE_STAGES = ("after-marker", "chunk-batch-N", "after-chunks", "after-labels", "before-record", "after-record", "after-replace", "delete-after-marker", "delete-after-record", "delete-after-chunks")
 
 
 class StoreUnavailable(RuntimeError):

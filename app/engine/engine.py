@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from filingqa.app.engine import derived as derived_ops
+from filingqa.app.engine.generation import NarrativePhraser
 from filingqa.app.engine.figures import FactMatch, RowMatch, confident, find_facts
 from filingqa.app.engine.index import FilingIndex, Sentence, build_index
 from filingqa.app.engine.model import Answer, AnswerKind, Citation, Figure, FigureSource, PeriodRef
@@ -106,8 +107,9 @@ def describe_period(months: int | None, end) -> str:
 
 
 class AnswerEngine:
-    def __init__(self, store: FilingStore):
+    def __init__(self, store: FilingStore, phraser: NarrativePhraser | None = None):
         self.store = store
+        self.phraser = phraser
         self.embeddings = store.embeddings
         self._prepared: dict[str, Prepared] = {}
         self._lock = threading.Lock()
@@ -370,7 +372,9 @@ class AnswerEngine:
             if not scored or scored[0].score < MIN_SENTENCE_SCORE:
                 return None
             shown = with_neighbours(scored[0].sentence, idx)
-        text = " ".join(s.text for s in shown)
+        text = _plain(" ".join(s.text for s in shown))
+        if self.phraser is not None:
+            text = self.phraser.phrase(ctx.question, [(s.line_start, s.text) for s in shown]) or text
         return Answer(
             question=ctx.question,
             filing=ctx.prepared.filing.id,

@@ -150,8 +150,11 @@ class FilingStore:
         self._collections: dict[str, object] = {}
         self._filings: dict[str, Filing] = {}
         self._labels: dict[str, LabelIndex] = {}
-        self._locks: dict[str, threading.Lock] = {}
+        self._locks: dict[str, threading.RLock] = {}
         self._guard = threading.Lock()
+        self._marks: dict[str, dict] = {}  # this process's markers, by filing id
+        self._recovered = False
+        self._backend_key = config.chroma_url or os.path.abspath(config.data_dir)
 
     # -- backend ---------------------------------------------------------------------------
     def _collection(self, name: str):
@@ -182,6 +185,7 @@ class FilingStore:
 
     def ping(self) -> None:
         self._call(lambda: self._collection(FILINGS).count())
+        self._recover_once()
 
     @property
     def max_batch(self) -> int:
@@ -190,46 +194,101 @@ class FilingStore:
         except Exception:
             return 1000
 
-    def _lock_for(self, filing_id: str) -> threading.Lock:
+    def _lock_for(self, filing_id: str) -> threading.RLock:
         with self._guard:
-            return self._locks.setdefault(filing_id, threading.Lock())
+            return self._locks.setdefault(filing_id, threading.RLock())
 
     # -- writes ----------------------------------------------------------------------------
     def ingest(self, filing: Filing, progress: Callable[[int, int], None] | None = None) -> IngestReport:
         started = time.perf_counter()
-        with self._lock_for(filing.id):
+        with self._lock_for(filing.id), self._in_flight(filing.id):
+            self.recover(keep=filing.id)
             chunks = chunk_filing(filing)
             facts = len(filing.facts())
+            resuming = self._marker(filing.id) is not None
             existing = self._record(filing.id)
             if existing is not None:
+                # Stored before; or an ingest killed after its commit: finish it (replace older versions).
+                replaced = self._replace_older(filing.id, filing.name)
+                if resuming:
+                    self._unmark(filing.id)
                 self._filings.setdefault(filing.id, filing)
-                return IngestReport(filing.id, filing.name, len(chunks), 0, facts, len(filing.tables), time.perf_counter() - started, created=False)
-            embedded = self._write_chunks(chunks, progress)
-            embedded += self._write_labels(filing)
+                return IngestReport(filing.id, filing.name, len(chunks), 0, facts, len(filing.tables), time.perf_counter() - started, replaced=replaced, created=False)
+            self._mark(filing.id, "ingest", filing.name)
+            _pause("after-marker")
+            embedded = self._write_chunks(filing.id, chunks, progress)
+            _pause("after-chunks")
+            label_ids = self._write_labels(filing)
+            _pause("after-labels")
+            if resuming:  # an earlier attempt may have written entries this one does not make
+                self._sweep(CHUNKS, filing.id, keep={c.id for c in chunks})
+                self._sweep(LABELS, filing.id, keep=set(label_ids))
+            _pause("before-record")
             meta = {"name": filing.name, "chunks": len(chunks), "facts": facts, "tables": len(filing.tables), "company": filing.company or "", "form": filing.form or "", "ingested_at": time.time()}
             col = self._collection(FILINGS)
             self._call(col.upsert, ids=[filing.id], embeddings=[RECORD_VECTOR], documents=[_encode_filing(filing)], metadatas=[meta])
             self._filings[filing.id] = filing
+            _pause("after-record")
             # A file of the same name with other content is a new version: it replaces the old.
-            replaced = [s.id for s in self.list_filings() if s.name == filing.name and s.id != filing.id]
-            for old in replaced:
-                self.delete(old)
+            replaced = self._replace_older(filing.id, filing.name)
+            _pause("after-replace")
+            self._unmark(filing.id)
             return IngestReport(filing.id, filing.name, len(chunks), embedded, facts, len(filing.tables), time.perf_counter() - started, replaced=replaced)
 
-    def _missing_ids(self, collection, ids: list[str]) -> set[str]:
+    def _replace_older(self, filing_id: str, name: str) -> list[str]:
+        """Delete the committed filings named `name` that are older than `filing_id`'s record.
+
+        Only older ones: two processes storing two versions of one name at once must not delete
+        each other; the later record wins."""
+        got = self._call(self._collection(FILINGS).get, where={"name": name}, include=["metadatas"])
+        stamps = {i: (float(m.get("ingested_at") or 0.0), i) for i, m in zip(got["ids"], got["metadatas"])}
+        mine = stamps.get(filing_id)
+        if mine is None:
+            return []
+        older = sorted((i for i, stamp in stamps.items() if i != filing_id and stamp < mine), key=lambda i: stamps[i])
+        for old in older:
+            self._delete(old)
+        return older
+
+    def _get_ids(self, collection, ids: list[str]) -> set[str]:
         present: set[str] = set()
         for i in range(0, len(ids), self.max_batch):
             got = self._call(collection.get, ids=ids[i : i + self.max_batch], include=[])
             present.update(got["ids"])
-        return set(ids) - present
+        return present
 
-    def _write_chunks(self, chunks: list[Chunk], progress: Callable[[int, int], None] | None) -> int:
+    def _missing_ids(self, collection, ids: list[str]) -> set[str]:
+        return set(ids) - self._get_ids(collection, ids)
+
+    def _ids_of(self, name: str, filing_id: str) -> list[str]:
+        """Every id in collection `name` that belongs to `filing_id`, read in slices of the max batch."""
+        col = self._collection(name)
+        out: list[str] = []
+        step = self.max_batch
+        while True:
+            got = self._call(col.get, where={"filing_id": filing_id}, include=[], limit=step, offset=len(out))
+            out.extend(got["ids"])
+            if len(got["ids"]) < step:
+                return out
+
+    def _delete_ids(self, name: str, ids: list[str]) -> None:
+        col = self._collection(name)
+        for i in range(0, len(ids), self.max_batch):
+            self._call(col.delete, ids=ids[i : i + self.max_batch])
+
+    def _sweep(self, name: str, filing_id: str, keep: set[str] | None = None) -> int:
+        """Delete `filing_id`'s entries in collection `name` (except `keep`); how many went."""
+        doomed = [i for i in self._ids_of(name, filing_id) if not keep or i not in keep]
+        self._delete_ids(name, doomed)
+        return len(doomed)
+
+    def _write_chunks(self, filing_id: str, chunks: list[Chunk], progress: Callable[[int, int], None] | None) -> int:
         col = self._collection(CHUNKS)
         missing = self._missing_ids(col, [c.id for c in chunks])
         todo = [c for c in chunks if c.id in missing]
         step = min(self.max_batch, max(1, self.config.batch_size))
         done = 0
-        for i in range(0, len(todo), step):
+        for n, i in enumerate(range(0, len(todo), step), start=1):
             batch = todo[i : i + step]
             vectors = self.embeddings.encode([_embed_text(c) for c in batch])
             self._call(
@@ -240,31 +299,139 @@ class FilingStore:
                 metadatas=[_chunk_meta(c) for c in batch],
             )
             done += len(batch)
+            self._touch(filing_id)
+            _pause(f"chunk-batch-{n}")
             if progress:
                 progress(done, len(todo))
         return len(todo)
 
-    def _write_labels(self, filing: Filing) -> int:
+    def _write_labels(self, filing: Filing) -> list[str]:
+        """Embed and store the filing's row labels not stored yet; returns every label id of the filing."""
         col = self._collection(LABELS)
         texts = label_texts(filing)
         ids = [_label_id(filing.id, t) for t in texts]
         missing = self._missing_ids(col, ids)
         todo = [(i, t) for i, t in zip(ids, texts) if i in missing]
-        for k in range(0, len(todo), self.max_batch):
-            batch = todo[k : k + self.max_batch]
+        step = min(self.max_batch, max(1, self.config.batch_size))
+        for k in range(0, len(todo), step):
+            batch = todo[k : k + step]
             vectors = self.embeddings.encode([t for _, t in batch])
             self._call(col.upsert, ids=[i for i, _ in batch], embeddings=vectors.tolist(), documents=[t for _, t in batch], metadatas=[{"filing_id": filing.id}] * len(batch))
-        return 0  # labels are not chunks: `embedded` counts chunks, as the contract says
+            self._touch(filing.id)
+        return ids  # labels are not chunks: `embedded` counts chunks, as the contract says
 
     def delete(self, filing_id: str) -> bool:
-        with self._lock_for(filing_id):
+        with self._lock_for(filing_id), self._in_flight(filing_id):
+            self.recover(keep=filing_id)
+            return self._delete(filing_id)
+
+    def _delete(self, filing_id: str) -> bool:
+        with self._lock_for(filing_id), self._in_flight(filing_id):
             existed = self._record(filing_id) is not None
-            self._call(self._collection(FILINGS).delete, ids=[filing_id])
-            self._call(self._collection(CHUNKS).delete, where={"filing_id": filing_id})
-            self._call(self._collection(LABELS).delete, where={"filing_id": filing_id})
-            self._filings.pop(filing_id, None)
-            self._labels.pop(filing_id, None)
+            marked = existed or self._marker(filing_id) is not None
+            if marked:
+                self._mark(filing_id, "delete", "")
+                _pause("delete-after-marker")
+            self._finish_delete(filing_id)
+            if marked:
+                self._unmark(filing_id)
             return existed
+
+    def _finish_delete(self, filing_id: str) -> None:
+        self._call(self._collection(FILINGS).delete, ids=[filing_id])
+        self._filings.pop(filing_id, None)
+        self._labels.pop(filing_id, None)
+        _pause("delete-after-record")
+        self._sweep(CHUNKS, filing_id)
+        _pause("delete-after-chunks")
+        self._sweep(LABELS, filing_id)
+
+    # -- crash safety: intent markers and recovery -------------------------------------------
+    def _mark(self, filing_id: str, op: str, name: str) -> None:
+        now = time.time()
+        meta = {"op": op, "name": name, "host": _HOST, "boot": _BOOT, "pid": os.getpid(), "pid_start": _proc_start(os.getpid()), "started": now, "touched": now}
+        self._call(self._collection(PENDING).upsert, ids=[filing_id], embeddings=[RECORD_VECTOR], documents=[op], metadatas=[meta])
+        self._marks[filing_id] = meta
+
+    def _touch(self, filing_id: str) -> None:
+        """Refresh a running ingest's marker now and then, so other hosts can tell it is alive."""
+        meta = self._marks.get(filing_id)
+        now = time.time()
+        if meta is not None and now - float(meta["touched"]) >= TOUCH_SECONDS:
+            meta = {**meta, "touched": now}
+            self._marks[filing_id] = meta
+            self._call(self._collection(PENDING).upsert, ids=[filing_id], embeddings=[RECORD_VECTOR], documents=[meta["op"]], metadatas=[meta])
+
+    def _unmark(self, filing_id: str) -> None:
+        self._call(self._collection(PENDING).delete, ids=[filing_id])
+        self._marks.pop(filing_id, None)
+
+    def _marker(self, filing_id: str) -> dict | None:
+        got = self._call(self._collection(PENDING).get, ids=[filing_id], include=["metadatas"])
+        return got["metadatas"][0] if got["ids"] else None
+
+    def _in_flight(self, filing_id: str):
+        return _InFlight(self._backend_key, filing_id)
+
+    def _owner_alive(self, filing_id: str, meta: dict) -> bool:
+        if meta.get("host") != _HOST:
+            return time.time() - float(meta.get("touched") or 0) < FOREIGN_STALE_SECONDS
+        if meta.get("boot") != _BOOT:
+            return False  # this host rebooted since
+        pid = int(meta.get("pid") or 0)
+        if pid == os.getpid():
+            return (self._backend_key, filing_id) in _IN_FLIGHT
+        if pid <= 0:
+            return False
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass
+        start = _proc_start(pid)
+        return not (start and meta.get("pid_start") and start != meta.get("pid_start"))  # else: the pid was reused
+
+    def recover(self, keep: str | None = None) -> list[str]:
+        """Finish what dead writers left (see the module docstring); returns the filing ids repaired.
+
+        `keep` is left alone: the caller is about to ingest or delete that id itself (and resumes it)."""
+        got = self._call(self._collection(PENDING).get, include=["metadatas"])
+        repaired = []
+        for filing_id, meta in zip(got["ids"], got["metadatas"]):
+            if filing_id == keep or self._owner_alive(filing_id, meta):
+                continue
+            lock = self._lock_for(filing_id)
+            if not lock.acquire(blocking=False):
+                continue  # another thread of this process is at it
+            try:
+                if self._marker(filing_id) is None:
+                    continue  # finished meanwhile
+                if meta.get("op") == "ingest" and self._record(filing_id) is not None:
+                    log.warning("recovering filing %s: its ingest was interrupted after the commit; finishing it", filing_id)
+                    self._replace_older(filing_id, str(meta.get("name") or ""))
+                else:
+                    what = "ingest" if meta.get("op") == "ingest" else "delete"
+                    log.warning("recovering filing %s: an interrupted %s is rolled %s", filing_id, what, "back" if what == "ingest" else "forward")
+                    self._finish_delete(filing_id)
+                self._unmark(filing_id)
+                repaired.append(filing_id)
+            finally:
+                lock.release()
+        self._recovered = True
+        return repaired
+
+    def _recover_once(self) -> None:
+        """Recovery at first use, for readers: best effort (a read-only store still reads)."""
+        if self._recovered:
+            return
+        try:
+            self.recover()
+        except StoreUnavailable as exc:
+            if self._client is None:
+                raise  # the backend is down: the read would fail too
+            log.warning("could not repair interrupted writes (%s); reading anyway", exc)
+            self._recovered = True
 
     # -- reads -----------------------------------------------------------------------------
     def _record(self, filing_id: str) -> dict | None:
@@ -284,6 +451,7 @@ class FilingStore:
         return present
 
     def list_filings(self) -> list[FilingSummary]:
+        self._recover_once()
         got = self._call(self._collection(FILINGS).get, include=["metadatas"])
         out = [
             FilingSummary(id=i, name=m.get("name", ""), chunks=int(m.get("chunks", 0)), facts=int(m.get("facts", 0)), tables=int(m.get("tables", 0)), company=m.get("company") or None, form=m.get("form") or None)
@@ -295,6 +463,7 @@ class FilingStore:
         cached = self._filings.get(filing_id)
         if cached is not None:
             return cached
+        self._recover_once()
         got = self._call(self._collection(FILINGS).get, ids=[filing_id], include=["documents"])
         if not got["ids"]:
             return None
@@ -371,3 +540,70 @@ def _is_backend_error(exc: Exception) -> bool:
 def _describe(exc: Exception) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:200]
+
+
+# -- owners of intent markers, and the test hook ------------------------------------------------
+def _boot_id() -> str:
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
+def _proc_start(pid: int) -> str:
+    """A process's start time in clock ticks since boot ('' where /proc is missing): with the pid it
+    names one process, so a reused pid is not taken for the writer that died."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+        return stat[stat.rindex(b")") + 2 :].split()[19].decode()
+    except (OSError, ValueError, IndexError):
+        return ""
+
+
+_HOST = socket.gethostname()
+_BOOT = _boot_id()
+_IN_FLIGHT: set[tuple[str, str]] = set()  # (backend, filing id) being written by this process
+_IN_FLIGHT_GUARD = threading.Lock()
+
+
+class _InFlight:
+    """Marks (backend, filing id) as written by this process for the duration of a `with` (nests)."""
+
+    _depth: dict[tuple[str, str], int] = {}
+
+    def __init__(self, backend: str, filing_id: str):
+        self.key = (backend, filing_id)
+
+    def __enter__(self) -> None:
+        with _IN_FLIGHT_GUARD:
+            self._depth[self.key] = self._depth.get(self.key, 0) + 1
+            _IN_FLIGHT.add(self.key)
+
+    def __exit__(self, *exc) -> None:
+        with _IN_FLIGHT_GUARD:
+            left = self._depth.get(self.key, 1) - 1
+            if left:
+                self._depth[self.key] = left
+            else:
+                self._depth.pop(self.key, None)
+                _IN_FLIGHT.discard(self.key)
+
+
+def _pause(stage: str) -> None:
+    """Test hook: with FILINGQA_TEST_PAUSE_AT naming `stage` (comma-separated list), announce the stage
+    (a line "filingqa-test-pause <stage> <pid>" on stderr, and in FILINGQA_TEST_PAUSE_FILE if set)
+    and sleep (FILINGQA_TEST_PAUSE_SECONDS, default 600) so a test can kill the process right there.
+    Stages: PAUSE_STAGES. Unset (always, outside tests) it costs one environment lookup."""
+    wanted = os.environ.get("FILINGQA_TEST_PAUSE_AT")
+    if not wanted or stage not in wanted.split(","):
+        return
+    line = f"filingqa-test-pause {stage} {os.getpid()}\n"
+    sys.stderr.write(line)
+    sys.stderr.flush()
+    note = os.environ.get("FILINGQA_TEST_PAUSE_FILE")
+    if note:
+        with open(note, "a") as f:
+            f.write(line)
+    time.sleep(float(os.environ.get("FILINGQA_TEST_PAUSE_SECONDS", "600")))

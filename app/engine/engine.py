@@ -174,6 +174,8 @@ class AnswerEngine:
     def figure(self, ctx: Context) -> Answer | None:
         matches, rows = self._facts(ctx)
         best = prefer_precise(next((m for m in matches if confident(m)), None), matches)
+        if best is not None and best.row.question_cover >= 0.75:
+            return self._figure_answer(ctx, best)  # the row names the question; no sentence can beat it
         text_hit = self._text_figure(ctx)
         if best is not None and text_hit is not None:
             # A sentence that names every word of the question beats a table row that names half.

@@ -30,6 +30,7 @@ _STATES = re.compile(
 
 MIN_SENTENCE_SCORE = 0.45
 RETRIEVAL_BONUS = 0.1
+RESCORED = 25
 
 
 @dataclass
@@ -91,12 +92,6 @@ def score_sentences(
                 score += 0.25
             else:
                 score -= 0.15
-        if months:
-            # A sentence about another length of period ("third quarter" for a full-year
-            # question) is about something else.
-            said = {d.months for d in find_durations(sentence.text)}
-            if said and months not in said:
-                score -= 0.2
         for rank, (a, b) in enumerate(retrieved or ()):
             if a <= sentence.line_start <= b:
                 score += RETRIEVAL_BONUS * (1 - rank / max(1, len(retrieved)))
@@ -105,6 +100,14 @@ def score_sentences(
         score -= min(0.15, len(sentence.words) / 400)
         out.append(ScoredSentence(sentence, score, coverage))
     out.sort(key=lambda s: s.score, reverse=True)
+    if months:
+        # A sentence about another length of period ("third quarter" for a full-year question)
+        # is about something else. Read only among the leaders: the period grammar is not cheap.
+        for s in out[:RESCORED]:
+            said = {d.months for d in find_durations(s.sentence.text)}
+            if said and months not in said:
+                s.score -= 0.2
+        out[:RESCORED] = sorted(out[:RESCORED], key=lambda s: s.score, reverse=True)
     return out
 
 

@@ -39,7 +39,9 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from filingqa.ingest.errors import IngestError
 from filingqa.ingest.model import Filing
+from filingqa.ingest.version import parser_version
 from filingqa.vectorstore.chunks import Chunk, chunk_filing
 from filingqa.vectorstore.embeddings import MiniLMEmbeddings
 
@@ -59,6 +61,16 @@ PAUSE_STAGES = ("after-marker", "chunk-batch-N", "after-chunks", "after-labels",
 
 class StoreUnavailable(RuntimeError):
     """The Chroma backend cannot be reached (server down) or written (disk full, read-only)."""
+
+
+class StoreWriteError(StoreUnavailable, IngestError):
+    """An ingest the store could not take (disk full, read-only data directory, Chroma server down).
+
+    A StoreUnavailable (the API answers 503) that is also an IngestError naming the file, so every
+    front end that reports ingest errors (the CLI's `filingqa: error: FILE: reason`) reports it."""
+
+    def __init__(self, name: str, reason: str):
+        IngestError.__init__(self, name, reason)
 
 
 @dataclass
@@ -134,12 +146,48 @@ def make_client(config: StoreConfig):
     from chromadb.config import Settings
 
     settings = Settings(anonymized_telemetry=False, allow_reset=False)
-    match config.chroma_url:
-        case None | "":
-            return chromadb.PersistentClient(path=config.data_dir, settings=settings)
-        case url:
-            parsed = urlparse(url if "//" in url else f"http://{url}")
-            return chromadb.HttpClient(host=parsed.hostname or "127.0.0.1", port=parsed.port or 8000, ssl=parsed.scheme == "https", settings=settings)
+    before = _cached_systems()
+    try:
+        match config.chroma_url:
+            case None | "":
+                return chromadb.PersistentClient(path=config.data_dir, settings=settings)
+            case url:
+                parsed = urlparse(url if "//" in url else f"http://{url}")
+                return chromadb.HttpClient(host=parsed.hostname or "127.0.0.1", port=parsed.port or 8000, ssl=parsed.scheme == "https", settings=settings)
+    except Exception:
+        # Chroma caches a client's System before starting it, so one that failed to start (a read-only
+        # or full data directory) would be handed out again, broken, to every later client of the same
+        # path: forget it, so that the next attempt really retries.
+        _cached_systems(forget_except=before)
+        raise
+
+
+def _cached_systems(forget_except: set[str] | None = None) -> set[str]:
+    try:
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        cache = SharedSystemClient._identifier_to_system  # a private API: at worst a retry needs a restart
+        if forget_except is not None:
+            for key in set(cache) - forget_except:
+                cache.pop(key, None)
+        return set(cache)
+    except Exception:
+        return set()
+
+
+def _snapshot(data_dir: str) -> str | None:
+    """A private copy of the embedded store in a temporary directory, to read from when the data
+    directory cannot be opened for writing (Chroma writes at open). None when there is nothing to copy."""
+    import atexit
+    import shutil
+    import tempfile
+
+    if not os.path.isfile(os.path.join(data_dir, "chroma.sqlite3")):
+        return None
+    target = tempfile.mkdtemp(prefix="filingqa-readonly-")
+    atexit.register(shutil.rmtree, target, True)
+    shutil.copytree(data_dir, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.lock"))
+    return target
 
 
 class FilingStore:
@@ -154,22 +202,46 @@ class FilingStore:
         self._guard = threading.Lock()
         self._marks: dict[str, dict] = {}  # this process's markers, by filing id
         self._recovered = False
+        self._read_only: str | None = None
         self._backend_key = config.chroma_url or os.path.abspath(config.data_dir)
 
     # -- backend ---------------------------------------------------------------------------
+    def _where(self) -> str:
+        return f"the Chroma server at {self.config.chroma_url}" if self.config.chroma_url else f"the store in {self.config.data_dir}"
+
+    def _unavailable(self, exc: Exception) -> StoreUnavailable:
+        self._client = None
+        self._collections.clear()
+        return StoreUnavailable(_explain(exc, self._where()))
+
+    def _open_client(self):
+        try:
+            client = make_client(self.config)
+            self._read_only = None
+            return client
+        except Exception as exc:
+            if self.config.chroma_url or not _is_storage_error(exc):
+                raise
+            why = _explain(exc, self._where())
+            snapshot = _snapshot(self.config.data_dir)
+            if snapshot is None:
+                raise
+            client = make_client(StoreConfig(data_dir=snapshot, batch_size=self.config.batch_size))
+            log.warning("%s; reading a copy of the store (%s) until it can be written again", why, snapshot)
+            self._read_only = why
+            return client
+
     def _collection(self, name: str):
         try:
             if self._client is None:
-                self._client = make_client(self.config)
+                self._client = self._open_client()
             col = self._collections.get(name)
             if col is None:
                 col = self._client.get_or_create_collection(name, embedding_function=None, metadata={"hnsw:space": "cosine"})
                 self._collections[name] = col
             return col
         except Exception as exc:  # chromadb raises many types for "cannot connect/write"
-            self._client = None
-            self._collections.clear()
-            raise StoreUnavailable(f"the Chroma store is unavailable ({_describe(exc)})") from exc
+            raise self._unavailable(exc) from exc
 
     def _call(self, fn: Callable, *args, **kwargs):
         try:
@@ -178,10 +250,28 @@ class FilingStore:
             raise
         except Exception as exc:
             if _is_backend_error(exc):
-                self._client = None
-                self._collections.clear()
-                raise StoreUnavailable(f"the Chroma store is unavailable ({_describe(exc)})") from exc
+                raise self._unavailable(exc) from exc
             raise
+
+    def _check_writable(self) -> None:
+        """Before a write: a store opened read-only (a copy) is retried, and refused while it still fails."""
+        self._collection(FILINGS)
+        if not self._read_only:
+            return
+        try:  # the real data directory again: space may have been freed, the mount made writable
+            client = make_client(self.config)
+        except Exception as exc:
+            if not _is_storage_error(exc):
+                raise self._unavailable(exc) from exc
+            raise StoreUnavailable(f"{self._read_only}; nothing was written (the stored filings can still be read)") from exc
+        log.warning("%s is writable again", self._where())
+        self._client, self._read_only = client, None
+        self._collections.clear()
+
+    @property
+    def read_only(self) -> str | None:
+        """Why the store is being read from a copy (data directory read-only or full), or None."""
+        return self._read_only
 
     def ping(self) -> None:
         self._call(lambda: self._collection(FILINGS).count())
@@ -201,12 +291,27 @@ class FilingStore:
     # -- writes ----------------------------------------------------------------------------
     def ingest(self, filing: Filing, progress: Callable[[int, int], None] | None = None) -> IngestReport:
         started = time.perf_counter()
+        try:
+            return self._ingest(filing, progress, started)
+        except StoreUnavailable as exc:
+            if isinstance(exc, StoreWriteError):
+                raise
+            raise StoreWriteError(filing.name, f"not stored: {exc}") from exc
+
+    def _ingest(self, filing: Filing, progress: Callable[[int, int], None] | None, started: float) -> IngestReport:
         with self._lock_for(filing.id), self._in_flight(filing.id):
+            self._check_writable()
             self.recover(keep=filing.id)
             chunks = chunk_filing(filing)
             facts = len(filing.facts())
             resuming = self._marker(filing.id) is not None
             existing = self._record(filing.id)
+            if existing is not None and existing.get("parser") != parser_version():
+                # Parsed by an older parser: parse anew, rewrite the record, sweep what it no longer
+                # makes. Unchanged chunks keep their ids, so nothing unchanged is embedded again.
+                self._filings.pop(filing.id, None)
+                self._labels.pop(filing.id, None)
+                existing, resuming = None, True
             if existing is not None:
                 # Stored before; or an ingest killed after its commit: finish it (replace older versions).
                 replaced = self._replace_older(filing.id, filing.name)
@@ -224,7 +329,16 @@ class FilingStore:
                 self._sweep(CHUNKS, filing.id, keep={c.id for c in chunks})
                 self._sweep(LABELS, filing.id, keep=set(label_ids))
             _pause("before-record")
-            meta = {"name": filing.name, "chunks": len(chunks), "facts": facts, "tables": len(filing.tables), "company": filing.company or "", "form": filing.form or "", "ingested_at": time.time()}
+            meta = {
+                "name": filing.name,
+                "chunks": len(chunks),
+                "facts": facts,
+                "tables": len(filing.tables),
+                "company": filing.company or "",
+                "form": filing.form or "",
+                "ingested_at": time.time(),
+                "parser": parser_version(),
+            }
             col = self._collection(FILINGS)
             self._call(col.upsert, ids=[filing.id], embeddings=[RECORD_VECTOR], documents=[_encode_filing(filing)], metadatas=[meta])
             self._filings[filing.id] = filing
@@ -322,6 +436,7 @@ class FilingStore:
 
     def delete(self, filing_id: str) -> bool:
         with self._lock_for(filing_id), self._in_flight(filing_id):
+            self._check_writable()
             self.recover(keep=filing_id)
             return self._delete(filing_id)
 
@@ -396,6 +511,9 @@ class FilingStore:
         """Finish what dead writers left (see the module docstring); returns the filing ids repaired.
 
         `keep` is left alone: the caller is about to ingest or delete that id itself (and resumes it)."""
+        self._collection(PENDING)
+        if self._read_only:
+            return []  # a copy: what is repaired there would be lost; the next writable open repairs
         got = self._call(self._collection(PENDING).get, include=["metadatas"])
         repaired = []
         for filing_id, meta in zip(got["ids"], got["metadatas"]):
@@ -422,16 +540,13 @@ class FilingStore:
         return repaired
 
     def _recover_once(self) -> None:
-        """Recovery at first use, for readers: best effort (a read-only store still reads)."""
+        """Recovery at first use, for readers: best effort (a read-only or failing store still reads)."""
         if self._recovered:
             return
         try:
             self.recover()
         except StoreUnavailable as exc:
-            if self._client is None:
-                raise  # the backend is down: the read would fail too
-            log.warning("could not repair interrupted writes (%s); reading anyway", exc)
-            self._recovered = True
+            log.warning("could not repair interrupted writes yet (%s)", exc)
 
     # -- reads -----------------------------------------------------------------------------
     def _record(self, filing_id: str) -> dict | None:
@@ -529,12 +644,36 @@ def _chunk_from(cid: str, doc: str, meta: dict) -> Chunk:
     )
 
 
+_STORAGE_WORDS = ("no space left", "disk is full", "database or disk is full", "read-only", "readonly", "permission denied", "unable to open database")
+
+
+def _is_storage_error(exc: Exception) -> bool:
+    """The data directory cannot be written: read-only, full, or not ours."""
+    text = f"{type(exc).__name__} {exc}".lower()
+    return isinstance(exc, PermissionError) or any(w in text for w in _STORAGE_WORDS)
+
+
 def _is_backend_error(exc: Exception) -> bool:
     name = type(exc).__name__.lower()
     text = str(exc).lower()
-    return any(w in name for w in ("connect", "timeout", "transport", "network")) or any(
-        w in text for w in ("connection refused", "could not connect", "no space left", "read-only", "readonly", "disk i/o", "database is locked")
+    return (
+        isinstance(exc, OSError)
+        or _is_storage_error(exc)
+        or any(w in name for w in ("connect", "timeout", "transport", "network", "protocol"))
+        or any(w in text for w in ("connection refused", "could not connect", "disk i/o", "database is locked", "connection reset", "server disconnected"))
     )
+
+
+def _explain(exc: Exception, where: str) -> str:
+    """What went wrong with the backend, in words a person can act on."""
+    text = f"{type(exc).__name__} {exc}".lower()
+    if any(w in text for w in ("no space left", "disk is full")):
+        return f"{where} cannot be written: the disk is full (no space left on device)"
+    if any(w in text for w in ("read-only", "readonly")):
+        return f"{where} cannot be written: the data directory is read-only"
+    if isinstance(exc, PermissionError) or "permission denied" in text or "unable to open database" in text:
+        return f"{where} cannot be opened for writing: permission denied ({_describe(exc)})"
+    return f"{where} is unavailable ({_describe(exc)}); retry when it is back"
 
 
 def _describe(exc: Exception) -> str:

@@ -90,18 +90,27 @@ class ServerLock:
     def acquire(self) -> None:
         import fcntl
 
+        writable = True
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
-            raise RuntimeError(f"cannot use the data directory {self.path.parent}: {exc.strerror or exc} (set FILINGQA_DATA_DIR)") from exc
+            # A read-only (or full) data directory still serves its store read-only (see the store):
+            # lock the existing lock file, or else the directory itself, without writing.
+            writable = False
+            try:
+                fd = os.open(self.path if self.path.exists() else self.path.parent, os.O_RDONLY)
+            except OSError:
+                raise RuntimeError(f"cannot use the data directory {self.path.parent}: {exc.strerror or exc} (set FILINGQA_DATA_DIR)") from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
             raise RuntimeError(already_running(str(self.path.parent), self.holder())) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"pid {os.getpid()}\n".encode())
+        if writable:
+            with contextlib.suppress(OSError):  # a full disk: the lock holds without the note
+                os.ftruncate(fd, 0)
+                os.write(fd, f"pid {os.getpid()}\n".encode())
         self._fd = fd
 
     def release(self) -> None:
@@ -110,7 +119,9 @@ class ServerLock:
 
             with contextlib.suppress(OSError):
                 os.ftruncate(self._fd, 0)
+            with contextlib.suppress(OSError):
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
+            with contextlib.suppress(OSError):
                 os.close(self._fd)
             self._fd = None
 

@@ -86,6 +86,16 @@ class ServerProcess:
     def rss_mb(self) -> float | None:
         return process_rss_mb(self.proc.pid) if self.proc is not None else None
 
+    def peak_rss_mb(self) -> float | None:
+        """The server's high-water resident memory (VmHWM), in MB."""
+        try:
+            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+        except (OSError, AttributeError, ValueError):
+            pass
+        return None
+
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()

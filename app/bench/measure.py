@@ -58,7 +58,7 @@ class EncodeMeter:
         return self.seconds, self.calls, self.texts
 
     def uninstall(self) -> None:
-        if self.embeddings.__dict__.get("encode") is self._encode:
+        if self.embeddings.__dict__.get("encode") == self._encode:  # bound methods are new objects: compare, not `is`
             del self.embeddings.__dict__["encode"]
 
 

@@ -22,8 +22,8 @@ from filingqa.app.engine.generation import NarrativePhraser
 from filingqa.app.engine.figures import FactMatch, RowMatch, confident, find_facts
 from filingqa.app.engine.index import FilingIndex, Sentence, build_index
 from filingqa.app.engine.model import Answer, AnswerKind, Citation, Figure, FigureSource, PeriodRef
-from filingqa.app.engine.passages import MIN_SENTENCE_SCORE, ScoredSentence, score_sentences, signature, with_neighbours
-from filingqa.app.engine.question import PeriodQuery, QuestionAnalysis, analyse
+from filingqa.app.engine.passages import MIN_SENTENCE_SCORE, ScoredSentence, item_coverage, score_sentences, signature, with_neighbours
+from filingqa.app.engine.question import PeriodQuery, QuestionAnalysis, analyse, expected_unit
 from filingqa.app.engine.textfigures import pick_amount
 from filingqa.app.engine.vocabulary import content_words
 from filingqa.ingest.fiscal import FiscalCalendar
@@ -32,6 +32,7 @@ from filingqa.ingest.periods import find_durations
 from filingqa.vectorstore.store import FilingStore
 
 MAX_QUESTION_CHARS = 2000
+MIN_TEXT_FIGURE_COVER = 0.8  # of the question's item words (by rarity) a sentence must say to give a figure
 _OPERATION_WORDS = frozenset(content_words("change increase decrease grow growth decline percent percentage"))
 _ASKS_CHANGE = re.compile(r"\b(change|increase|decrease|grow|grew|growth|decline)", re.IGNORECASE)
 _FORWARD = re.compile(r"\b(guide|guided|guidance|outlook|forecast|expects?|expected|anticipate[sd]?)\b", re.IGNORECASE)
@@ -237,7 +238,7 @@ class AnswerEngine:
             if s.coverage < 0.5:
                 break
             words = set(s.sentence.words)
-            if sum(idx.idf.get(w, 0.0) for w in set(keywords) if w in words) / item_weight < 0.75:
+            if sum(idx.idf.get(w, 0.0) for w in set(keywords) if w in words) / item_weight < MIN_TEXT_FIGURE_COVER:
                 continue
             text = s.sentence.text
             if s.sentence.line_start in ctx.prepared.table_lines:
@@ -285,7 +286,7 @@ class AnswerEngine:
         else:
             facts = []
             for phrase in op.operands:
-                sub = QuestionAnalysis(text=phrase, kind="figure", period=period, unit=None)
+                sub = QuestionAnalysis(text=phrase, kind="figure", period=period, unit=expected_unit(phrase))
                 matches, _ = self._facts(ctx, sub)
                 # Each operand is a different line item: "current plus long-term" is two rows.
                 used = {(f.table, f.line) for f in facts}
@@ -325,7 +326,7 @@ class AnswerEngine:
         """Current and comparative facts of one line item: two named periods, or one and its year-ago."""
         # "versus the prior-year quarter" names the comparison base; the operand is the current period.
         period = dataclasses.replace(ctx.analysis.period, prior=False)
-        sub = QuestionAnalysis(text=op.operands[0], kind="figure", period=period, unit=None)
+        sub = QuestionAnalysis(text=op.operands[0], kind="figure", period=period, unit=expected_unit(op.operands[0]))
         dates = period.exact
         if len(dates) >= 2:
             facts = []
@@ -371,6 +372,10 @@ class AnswerEngine:
                     s for s in scored
                     if _FORWARD_TEXT.search(s.sentence.text) and not (months and (said := {d.months for d in find_durations(s.sentence.text)}) and months not in said)
                 ]
+            # The answer must name what is asked about, not only when: dates and periods alone
+            # do not make a sentence about "which company was acquired". Guidance must name all.
+            need = 0.9 if _FORWARD.search(ctx.question) else 0.5
+            scored = [s for s in scored if item_coverage(ctx.question, s.sentence, idx) >= need]
             if not scored or scored[0].score < MIN_SENTENCE_SCORE:
                 return None
             shown = with_neighbours(scored[0].sentence, idx)
@@ -406,7 +411,7 @@ class AnswerEngine:
         )
 
 
-def prefer_precise(best: FactMatch | None, matches: list[FactMatch], margin: float = 0.15) -> FactMatch | None:
+def prefer_precise(best: FactMatch | None, matches: list[FactMatch], margin: float = 0.3) -> FactMatch | None:
     """Of facts that state the same quantity for the same period, the most precise one.
 
     A release's summary ("Revenue ($B) 14.0") and its statement ("Net revenue 14,042" in

@@ -14,7 +14,7 @@ import numpy as np
 
 from filingqa.app.engine.index import FilingIndex, RowEntry
 from filingqa.app.engine.question import PeriodQuery, QuestionAnalysis, period_score
-from filingqa.app.engine.vocabulary import content_words
+from filingqa.app.engine.vocabulary import OPPOSITES, content_words
 from filingqa.ingest.fiscal import FiscalCalendar
 from filingqa.ingest.model import Column, Fact, Period, Unit
 
@@ -53,6 +53,7 @@ def question_words(question: str, index: FilingIndex) -> frozenset[str]:
     return frozenset(w for w in content_words(question) if w not in index.name_words)
 
 
+_OPPOSITE_STEMS = [(content_words(a)[0], content_words(b)[0]) for a, b in OPPOSITES]
 _PROFIT_WORDS = frozenset(content_words("income loss profit earnings"))
 _BOTTOM_LINE = re.compile(r"^net (?:income|loss|earnings|profit)\b(?!.*\bper\b)(?!.*\b(?:attributable to non|noncontrolling))", re.IGNORECASE)
 _ALTERNATIVE = re.compile(r"\b([a-z][\w'-]*)\s*(?:or|/|\(or\))\s*\(?([a-z][\w'-]*)\)?", re.IGNORECASE)
@@ -82,7 +83,10 @@ def score_rows(qvec: np.ndarray, qwords: frozenset[str], analysis: QuestionAnaly
         sem = float(max(sims[entry.label_vec], sims[entry.context_vec])) if len(sims) else 0.0
         hit = qwords & words
         label_hit = qwords & entry.label_words
-        label_cover = len(label_hit) / max(1, len(entry.label_words))
+        # How much of the label the question names, by rarity: "Net sales" is named by "sales"
+        # ("net" qualifies everything), "Cost of sales" is not ("cost" is the point).
+        label_weights = word_weights(entry.label_words, index)
+        label_cover = sum(label_weights[w] for w in label_hit) / (sum(label_weights.values()) or 1.0)
         # Weighted by rarity in this filing: the subject's name ("Junglee" in Amazon's 8-K about
         # it) is everywhere and says little; "licenses" says which row.
         covered = sum(weights[w] for w in hit) + sum(weights[b] if a in hit else weights[a] for a, b in alts if (a in hit) != (b in hit))
@@ -90,6 +94,9 @@ def score_rows(qvec: np.ndarray, qwords: frozenset[str], analysis: QuestionAnaly
         # Word evidence in both directions carries most of the weight: the model's similarity
         # is informative but flat for short labels ("U.S." under "COMPARABLE SALES").
         score = 0.35 * sem + 0.35 * label_cover + 0.30 * question_cover
+        for a, b in _OPPOSITE_STEMS:
+            if (a in qwords and b in words and b not in qwords) or (b in qwords and a in words and a not in qwords):
+                score -= 0.3  # "GAAP EPS" is not the non-GAAP row; "basic" is not "diluted"
         if entry.primary:
             score += 0.06  # the statements themselves before notes and summaries that repeat them
         if bottom_line and _BOTTOM_LINE.match(entry.row.label):

@@ -18,6 +18,8 @@ from filingqa.ingest.periods import find_durations
 
 _PERSON = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z]+\b")
 _DATE = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?\s+\d{1,2},?\s+\d{4}\b|\b\d{4}\b")
+_FULL_DATE = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?\s+\d{1,2},?\s+\d{4}\b")
+_PARENTHESIS = re.compile(r"\([^)]*\)")
 _TIME = re.compile(r"\b\d{1,2}:\d{2}\s*(?:a\.?m\.?|p\.?m\.?)?", re.IGNORECASE)
 _NUMBER = re.compile(r"\$?\d[\d,]*(?:\.\d+)?\s*(?:%|percent|million|billion|thousand)?")
 _ADDRESS = re.compile(r"\b\d{1,6}\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*\s+(?:Street|St\.?|Avenue|Ave\.?|Road|Rd\.?|Boulevard|Blvd\.?|Drive|Dr\.?|Way|Lane|Parkway|Place|Plaza|Loop|Court)\b")
@@ -54,7 +56,9 @@ def _expects(question: str) -> re.Pattern | None:
         return _SIGNATURE
     if re.search(r"^\s*(who|whom)\b|\bwho is\b|\bnamed\b|\bcontact\b", q):
         return _PERSON
-    if re.search(r"\bwhen\b|\bwhat (?:is the )?date\b", q):
+    if re.search(r"\bwhat (?:is the )?date\b|\bon what day\b", q):
+        return _FULL_DATE
+    if re.search(r"\bwhen\b", q):
         return _DATE
     if re.search(r"\bhow (?:many|much)\b|\bwhat (?:was|were|is) the (?:number|amount)|\brange\b|\bpercent|\bguid", q):
         return _NUMBER
@@ -109,6 +113,19 @@ def score_sentences(
                 s.score -= 0.2
         out[:RESCORED] = sorted(out[:RESCORED], key=lambda s: s.score, reverse=True)
     return out
+
+
+def item_coverage(question: str, sentence: Sentence, index: FilingIndex) -> float:
+    """Share (by rarity) of the question's thing-naming words — not its period words — that the
+    sentence or its heading says."""
+    # A parenthesis restates ("clinical testing (patient dosing)"): either wording may be the filing's.
+    words = [w for w in dict.fromkeys(content_words(_PARENTHESIS.sub(" ", question))) if w not in index.name_words]
+    if not words:
+        return 1.0
+    top = max(index.idf.values(), default=1.0)
+    weights = {w: index.idf.get(w, top) for w in words}
+    said = set(sentence.words) | index.section_words.get(sentence.section or "", frozenset()) | sentence.lead
+    return sum(weights[w] for w in words if w in said) / (sum(weights.values()) or 1.0)
 
 
 def signature(index: FilingIndex, question: str = "") -> Sentence | None:

@@ -25,6 +25,7 @@ _AMOUNT = re.compile(
     rf"(?P<neg>\()?(?P<cur>\\?\$)\s?(?P<num>{_NUM})(?:\s*(?P<scale>thousand|million|billion)s?\b)?\)?(?P<per>\s*(?:per|a)\s+(?:diluted\s+|basic\s+|common\s+)*share)?"
     rf"|(?<![\w$.,])(?P<num2>{_NUM})\s*(?P<pct>%|percent\b)"
     rf"|(?<![\w$.,])(?P<num3>{_NUM})\s+(?P<scale3>thousand|million|billion)s?\b(?:\s+(?P<noun3>[a-z][\w-]*))?"
+    rf"|(?P<noun5>[a-z][\w-]*)\s+count\s+of\s+(?P<num5>{_NUM})"
     rf"|(?<![\w$.,/-])(?P<num4>{_NUM})(?![\w.,/-]|\s*(?:%|percent))(?:\s+(?P<noun4>(?:[a-z][\w-]*\s+){{0,2}}[a-z][\w-]*))?",
     re.IGNORECASE,
 )
@@ -59,6 +60,9 @@ def amounts_in(text: str) -> list[TextAmount]:
         elif m["num3"] is not None:
             nouns = (stem(m["noun3"].lower()),) if m["noun3"] else ()
             out.append(TextAmount(float(m["num3"].replace(",", "")), _SCALES[m["scale3"].lower()], Unit.NUMBER, m.start(), m.end(), m.group(0).strip(), nouns))
+        elif m["num5"] is not None:
+            nouns = (stem(m["noun5"].lower()),)
+            out.append(TextAmount(float(m["num5"].replace(",", "")), Scale.UNITS, Unit.NUMBER, m.start("num5"), m.end(), m.group("num5"), nouns))
         else:
             nouns = tuple(stem(w) for w in (m["noun4"] or "").lower().split())
             if not nouns or _is_year(m["num4"]):

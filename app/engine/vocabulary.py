@@ -21,7 +21,7 @@ STOPWORDS = frozenset(
     year ago quarter quarters month months week weeks fiscal first second third fourth half full
     three six nine twelve thirteen twenty-six thirty-nine fifty-two q1 q2 q3 q4 fy i we you our s
     had has have hold held generate generated bring brought spend spent line item items reported
-    named listed name balance dollar dollars amount corp corporation inc incorporated ltd llc plc make makes made earn earned post posted book booked log logged achieve achieved""".split()
+    he she his her hers him they their them it its who whom over versus named listed name title role position balance dollar dollars amount out according per-the corp corporation inc incorporated ltd llc plc make makes made earn earned post posted book booked log logged achieve achieved""".split()
 )
 # Period words are not line-item words: "three months ended" must not pull "months" into a label.
 PERIOD_WORDS = frozenset(
@@ -53,8 +53,9 @@ SYNONYM_GROUPS: list[set[str]] = [
     {"asset", "assets"},
     {"debt", "borrowings"},
     {"diluted", "dilution"},
-    {"purchases", "purchase", "payments", "acquisition", "acquire", "buy"},
-    {"generate", "generated", "provided"},
+    {"purchases", "purchase", "acquisition", "acquisitions", "acquire", "acquired", "buy", "bought"},
+    {"pay", "paid", "payment", "payments", "paying", "payout"},
+    {"generate", "generated", "generates", "provide", "provided", "provides", "providing"},
     {"used", "use"},
     {"franchised", "franchise"},
     {"marketable", "investments"},
@@ -64,6 +65,8 @@ SYNONYM_GROUPS: list[set[str]] = [
     {"less", "excluding", "exclusive", "excluded", "excl"},
     {"quote", "quoted", "said", "says", "commented", "stated", "remarked"},
 ]
+# Qualifiers that exclude each other: a question naming one is not answered by a row naming the other.
+OPPOSITES = [("gaap", "nongaap"), ("basic", "diluted"), ("domestic", "international"), ("continuing", "discontinued"), ("current", "noncurrent")]
 # Irregular forms a stemmer cannot reach.
 IRREGULAR = {"sold": "sell", "spent": "spend", "paid": "pay", "grew": "grow", "rose": "rise", "fell": "fall",
              "made": "make", "bought": "buy", "held": "hold", "won": "win", "led": "lead", "began": "begin"}
@@ -82,7 +85,7 @@ PHRASES = [
     (re.compile(r"\bcost of goods sold\b|\bcogs\b"), " cost sales "),
     (re.compile(r"\bpp ?& ?e\b"), " property plant equipment "),
     (re.compile(r"\bgross profit\b"), " gross margin "),
-    (re.compile(r"\b(?:on|in|from|of) (?:the|this|its) (?:[\w-]+ ){0,4}?(?:press release|release|filing|report|document|form 8-k|8-k|10-q|10-k|announcement)\b"), " "),
+    (re.compile(r"\b(?:on|in|from|of|for) (?:the|this|its) (?:[\w-]+ ){0,4}?(?:press release|release|filing|report|document|form 8-k|8-k|10-q|10-k|announcement)\b"), " "),
     (re.compile(r"\bnon[\s-]gaap\b"), " nongaap "),
     (re.compile(r"\b(?:earnings|income|loss)(?:\s*/?\s*\(?(?:loss|earnings|income)\)?)? per (?:common |basic |diluted |ordinary )*share\b"), " eps "),
     (re.compile(r"\btop line\b"), " revenues "),

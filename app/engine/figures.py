@@ -43,16 +43,20 @@ class FactMatch:
         return self.label_score + 0.1 * self.period_score
 
 
-def word_weights(words: frozenset[str], index: FilingIndex) -> dict[str, float]:
-    """IDF over the filing's sentences, floored so that no named word counts for nothing."""
+def word_weights(words: frozenset[str], index: FilingIndex, head: frozenset[str] = frozenset()) -> dict[str, float]:
+    """IDF over the filing's sentences, floored so that no named word counts for nothing.
+
+    "net" and "total" qualify nearly every line item and weigh least; a label's head words
+    (before "of", "from", "on": "Cost" of sales) weigh double, since they say what the row is."""
     top = max(index.idf.values(), default=1.0)
-    return {w: max(index.idf.get(w, top), 0.25 * top) for w in words}
+    return {w: (0.25 * top if w in _GENERIC else max(index.idf.get(w, top), 0.25 * top)) * (2.0 if w in head else 1.0) for w in words}
 
 
 def question_words(question: str, index: FilingIndex) -> frozenset[str]:
     return frozenset(w for w in content_words(question) if w not in index.name_words)
 
 
+_GENERIC = frozenset({"net", "total"})
 _OPPOSITE_STEMS = [(content_words(a)[0], content_words(b)[0]) for a, b in OPPOSITES]
 _PROFIT_WORDS = frozenset(content_words("income loss profit earnings"))
 _BOTTOM_LINE = re.compile(r"^net (?:income|loss|earnings|profit)\b(?!.*\bper\b)(?!.*\b(?:attributable to non|noncontrolling))", re.IGNORECASE)
@@ -85,7 +89,7 @@ def score_rows(qvec: np.ndarray, qwords: frozenset[str], analysis: QuestionAnaly
         label_hit = qwords & entry.label_words
         # How much of the label the question names, by rarity: "Net sales" is named by "sales"
         # ("net" qualifies everything), "Cost of sales" is not ("cost" is the point).
-        label_weights = word_weights(entry.label_words, index)
+        label_weights = word_weights(entry.label_words, index, entry.head_words)
         label_cover = sum(label_weights[w] for w in label_hit) / (sum(label_weights.values()) or 1.0)
         # Weighted by rarity in this filing: the subject's name ("Junglee" in Amazon's 8-K about
         # it) is everywhere and says little; "licenses" says which row.

@@ -30,6 +30,7 @@ class RowEntry:
     context_vec: int  # index into the label matrix (section + label)
     units: frozenset = frozenset()  # the units its cells carry (a column may fix its own)
     primary: bool = False  # in a primary financial statement (income, balance sheet, cash flows)
+    head_words: frozenset[str] = frozenset()  # the label's words before "of"/"from"/"on"
 
 
 @dataclass
@@ -60,6 +61,7 @@ class FilingIndex:
     section_words: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
+_HEAD = re.compile(r"\s+(?:of|from|on|for|in|to|by|attributable)\s+", re.IGNORECASE)
 _PRIMARY = re.compile(
     r"^\W*(?:unaudited\s+)?(?:condensed\s+)?(?:consolidated\s+)?(?:condensed\s+)?(?:statements?|balance sheets?)\b", re.IGNORECASE
 )
@@ -82,7 +84,10 @@ def build_index(filing: Filing, label_texts: list[str], label_vectors: np.ndarra
             words = label_words | frozenset(content_words(row.label)) | frozenset(content_words(row.section or "")) | title_words
             ctx = f"{row.section} {row.label}" if row.section else row.label
             units = frozenset(col.unit or row.unit for col, v in zip(table.columns, row.values) if v is not None) or frozenset({row.unit})
-            rows.append(RowEntry(table, row, words - name_words, label_words - name_words, position.get(row.label, 0), position.get(ctx, position.get(row.label, 0)), units, primary))
+            head = frozenset(content_words(_HEAD.split(core_label(row.label), maxsplit=1)[0])) - name_words
+            rows.append(
+                RowEntry(table, row, words - name_words, label_words - name_words, position.get(row.label, 0), position.get(ctx, position.get(row.label, 0)), units, primary, head)
+            )
     sentences = split_sentences(filing)
     df: Counter[str] = Counter()
     for s in sentences:

@@ -123,9 +123,11 @@ def pick_amount(sentence: str, keywords: list[str], year: int | None, unit: Unit
         others = [m.start() for m in re.finditer(r"(?<!\d)(?:19|20)\d{2}(?!\d)", sentence) if m.group(0) != str(year)]
         if asked and others:
             return min(amounts, key=lambda a: min(abs(p - a.end) for p in asked))
-    anchors = [m.start() for w in keywords[:1] for m in re.finditer(re.escape(w[:5]), lower)]
-    if not anchors:
-        anchors = [m.start() for w in keywords for m in re.finditer(re.escape(w[:5]), lower)]
+    anchors: list[int] = []
+    for w in keywords:  # the rarest of the question's words that the sentence says
+        anchors = [m.start() for m in re.finditer(re.escape(w[:5]), lower)]
+        if anchors:
+            break
     if not anchors:
         return amounts[0]
 

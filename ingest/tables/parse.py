@@ -319,7 +319,8 @@ def _over_values(cell: RawCell, spans, grid: str) -> bool:
 
 def _continues(text: str) -> bool:
     """A label line that runs on into the next line ("Credit and financial products")."""
-    return bool(re.search(r"(,|\band|\bof|\bfor|\bthe|\bin|\bto|\bfrom|\bbefore|\bafter|-)$", text.strip(), re.IGNORECASE))
+    # A trailing dash is not a wrap: "Income Account-" heads dashed items, it does not run on.
+    return bool(re.search(r"(,|\band|\bof|\bfor|\bthe|\bin|\bto|\bfrom|\bbefore|\bafter)$", text.strip(), re.IGNORECASE))
 
 
 def _title(context: list[str]) -> str:

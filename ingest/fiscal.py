@@ -20,6 +20,7 @@ from filingqa.ingest.periods import find_dates
 
 _ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "q1": 1, "q2": 2, "q3": 3, "q4": 4}
 _ENDED = re.compile(r"\b(ended|ending|ends|end of|as of)\b[^.]{0,25}$", re.IGNORECASE)
+_BARE_YEAR = re.compile(r"^\s*((?:19|20)\d{2})\s*(?:\(\w+\))?\s*$")
 _BALANCE_SHEET = re.compile(r"balance sheets?|financial (?:position|condition)", re.IGNORECASE)
 _FY_ENDED = re.compile(r"fiscal\s+year\s+end(?:ed|ing|s)?\s+(?:on\s+)?", re.IGNORECASE)
 _SGML_FYE = re.compile(r"FISCAL YEAR END:\s*(\d{2})(\d{2})")
@@ -122,6 +123,13 @@ def resolve_fiscal_columns(tables: list[Table], calendar: FiscalCalendar) -> Non
     known = sorted({c.period_end for t in tables for c in t.columns if c.period_end})
     for t in tables:
         for c in t.columns:
+            if not c.period_end and not c.fiscal_year and not c.months and c.kind == "value" and _BARE_YEAR.match(c.label):
+                # A note's "1997  1996" columns: balances at those fiscal year-ends.
+                c.fiscal_year = int(_BARE_YEAR.match(c.label)[1])
+                approx = calendar.year_end(c.fiscal_year)
+                close = [d for d in known if near(d, approx)]
+                c.period_end = close[0] if close else approx
+                continue
             if c.period_end or not c.fiscal_year:
                 continue
             if c.fiscal_quarter:

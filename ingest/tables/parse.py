@@ -58,7 +58,7 @@ _FISCAL_QUARTER = re.compile(
 _FISCAL_YEAR_COL = re.compile(r"\b(?:fy|fiscal(?:\s+year)?|full[\s-]year)\s*'?(?P<y>(?:19|20)?\d{2})\b", re.IGNORECASE)
 # "$M", "($B)", "Units K", "(in thousands)", "(%)": a unit or scale stated in a header or a label.
 _UNIT_HINT = re.compile(
-    r"\bkilowatt[\s-]*hours?\b|\bkwhs?\b|(?:^|\s)(?:shares|amount)\s*$|\(\s*\$\s*[kmb]\s*\)|\$\s*[kmb]\b|\bunits?\s+[kmb]\b|\(\s*(?:\$\s*)?in\s+(?:thousands|millions|billions)\s*\)|\(\s*%\s*\)|\bemployees\s+\(in\s+thousands\)",
+    r"\bkilowatt[\s-]*hours?\b|\bkwhs?\b|(?:^|\s)(?:shares|amount|(?:exercise|purchase|grant|offering) price)\s*$|\(\s*\$\s*[kmb]\s*\)|\$\s*[kmb]\b|\bunits?\s+[kmb]\b|\(\s*(?:\$\s*)?in\s+(?:thousands|millions|billions)\s*\)|\(\s*%\s*\)|\bemployees\s+\(in\s+thousands\)",
     re.IGNORECASE,
 )
 _SCALE_LETTERS = {"thousand": Scale.THOUSANDS, "million": Scale.MILLIONS, "billion": Scale.BILLIONS, "k": Scale.THOUSANDS, "m": Scale.MILLIONS, "b": Scale.BILLIONS}
@@ -465,6 +465,8 @@ def _header_unit(text: str) -> tuple[Unit | None, Scale | None]:
         return Unit.NUMBER, scale
     if word.strip().endswith("shares"):
         return Unit.SHARES, scale
+    if word.strip().endswith("price"):
+        return Unit.USD_PER_SHARE, Scale.UNITS  # "weighted average exercise price": dollars a share
     if word.strip().endswith("amount"):
         return Unit.USD, scale
     return None, scale

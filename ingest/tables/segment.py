@@ -28,7 +28,7 @@ _RULE_LINE = re.compile(r"^[\s\-=_.\u2014\u2013]*[\-=_\u2014\u2013]{3,}[\s\-=_.\
 _PROSE_END = re.compile(r"[.;:!?]\"?\s*$")
 # Lines that open a new statement even without a header row of their own.
 TITLE_WORDS = re.compile(
-    r"\b(balance sheets?|statements? of|income statements?|financial position|cash flows|"
+    r"\b(balance sheets?|statements? of|income statements?|financial position|"
     r"results of operations|selected financial|supplemental|reconciliation|segment information)\b",
     re.IGNORECASE,
 )
@@ -184,8 +184,8 @@ def find_text_tables(lines: list[str], first_line: int = 1, last_line: int | Non
             text = lines[head - 2]
             if info.kind == "row":
                 break
-            if info.kind == "text" and (_is_prose(text) or (not _is_header_line(info, text) and TITLE_WORDS.search(text))):
-                break
+            if info.kind == "text" and (_is_prose(text) or (not _is_header_line(info, text) and TITLE_WORDS.search(text) and not text.rstrip().endswith(":"))):
+                break  # a caption ending in a colon ("CASH FLOWS FROM OPERATING ACTIVITIES:") is inside
             head -= 1
             steps += 1
         # The header zone starts at its first line that places cells over the value columns.

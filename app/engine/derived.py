@@ -46,7 +46,7 @@ NAMED_RATIOS = [
 
 @dataclass
 class Operation:
-    kind: str  # "ratio" | "growth" | "change" | "sum" | "difference"
+    kind: str  # "ratio" | "margin" | "growth" | "change" | "sum" | "difference"
     operands: list[str]  # line-item phrases, resolved by the figure machinery
     percent: bool
 
@@ -79,16 +79,24 @@ def read_operation(question: str) -> Operation | None:
         if pattern.search(q):
             m = _AS_PCT_OF.search(q)
             if m and "(" in q:
-                return Operation("ratio", [m["a"], m["b"]], True)
+                return _ratio(m["a"], m["b"])
             return Operation("ratio", [numerator, denominator], True)
     m = _AS_PCT_OF.search(q)
     if m and re.search(r"as a percentage of|divided by|as a share of", q, re.IGNORECASE):
-        return Operation("ratio", [m["a"], m["b"]], True)
+        return _ratio(m["a"], m["b"])
     if _GROWTH.search(q):
         subject = re.sub(r"\b(by how much|by what percentage|by what percent|what was the|how much|did|does|do|grow|grew|growth|increase|increased|decrease|decreased|decline|declined|change|changed|in percent|year over year|year-over-year|versus.*|compared.*|between.*|from .*|the|in)\b", " ", q, flags=re.IGNORECASE)
         percent = bool(_PERCENT.search(q)) or (re.search(r"\bgrow|growth\b", q, re.IGNORECASE) is not None and not _BETWEEN.search(q))
         return Operation("growth" if percent else "change", [subject], percent)
     return None
+
+
+def _ratio(numerator: str, denominator: str) -> Operation:
+    """ "revenues less cost of revenues, as a percentage of revenues": a margin, (A - B) / D."""
+    parts = re.split(r"\s+(?:less|minus)\s+", numerator.strip(" ,"), maxsplit=1)
+    if len(parts) == 2:
+        return Operation("margin", [parts[0], parts[1], denominator], True)
+    return Operation("ratio", [numerator, denominator], True)
 
 
 def _head_noun(text: str) -> str:
@@ -151,6 +159,9 @@ def compute(op: Operation, facts: list[Fact]) -> Computed:
         case "ratio":
             result = values[0] / values[1] * 100
             return Computed(_round(result), Unit.PERCENT, Scale.UNITS, f"{shown[0]} / {shown[1]} * 100")
+        case "margin":
+            result = (values[0] - values[1]) / values[2] * 100
+            return Computed(_round(result), Unit.PERCENT, Scale.UNITS, f"({shown[0]} - {shown[1]}) / {shown[2]} * 100")
         case "growth":
             current, prior = values
             result = (current / prior - 1) * 100

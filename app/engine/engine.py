@@ -284,8 +284,12 @@ class AnswerEngine:
         if op.kind in ("growth", "change"):
             facts = self._growth_operands(ctx, op)
         else:
-            facts = []
+            facts: list[Fact] = []
+            resolved: dict[str, Fact] = {}
             for phrase in op.operands:
+                if phrase.strip().lower() in resolved:  # "(revenues - cost) / revenues": the same row again
+                    facts.append(resolved[phrase.strip().lower()])
+                    continue
                 sub = QuestionAnalysis(text=phrase, kind="figure", period=period, unit=expected_unit(phrase))
                 matches, _ = self._facts(ctx, sub)
                 # Each operand is a different line item: "current plus long-term" is two rows.
@@ -295,11 +299,12 @@ class AnswerEngine:
                     ctx.notes.append(f"no confident line item for '{phrase}'")
                     return None
                 facts.append(best.fact)
+                resolved[phrase.strip().lower()] = best.fact
         if not facts or len(facts) < 2:
             return None
         result = derived_ops.compute(op, facts)
         value = float(result.value)
-        what = {"ratio": f"{facts[0].label} as % of {facts[1].label}", "growth": f"growth in {facts[0].label}", "change": f"change in {facts[0].label}", "difference": f"{facts[0].label} minus {facts[1].label}"}.get(op.kind, " + ".join(f.label for f in facts))
+        what = {"ratio": f"{facts[0].label} as % of {facts[1].label}", "margin": f"({facts[0].label} - {facts[-2].label}) as % of {facts[-1].label}", "growth": f"growth in {facts[0].label}", "change": f"change in {facts[0].label}", "difference": f"{facts[0].label} minus {facts[1].label}"}.get(op.kind, " + ".join(f.label for f in facts))
         fig = Figure(
             value=value,
             scale=result.scale.value,

@@ -37,6 +37,7 @@ _OPERATION_WORDS = frozenset(content_words("change increase decrease grow growth
 _ASKS_CHANGE = re.compile(r"\b(change|increase|decrease|grow|grew|growth|decline)", re.IGNORECASE)
 _FORWARD = re.compile(r"\b(guide|guided|guidance|outlook|forecast|expects?|expected|anticipate[sd]?)\b", re.IGNORECASE)
 _FORWARD_TEXT = re.compile(r"\b(expects?|expected|expecting|anticipates?|anticipated|outlook|guidance|looking ahead|forecasts?|projects?|plans? to|will|targets?|estimates?)\b", re.IGNORECASE)
+_FROM_TO_WORDS = re.compile(r"\bfrom\b[^.]{0,40}\bto\b", re.IGNORECASE)
 _ASKS_SIGNER = re.compile(r"\bwho\b[^?]*\bsign(?:ed|s)?\b|\bsignator", re.IGNORECASE)
 
 
@@ -53,6 +54,7 @@ class Prepared:
     calendar: FiscalCalendar
     table_lines: set[int] = field(default_factory=set)
     row_labels: dict[int, str] = field(default_factory=dict)
+    current_year: int | None = None  # the fiscal year the filing reports on (its latest period's)
 
 
 @dataclass
@@ -131,6 +133,7 @@ class AnswerEngine:
             _calendar(filing),
             table_lines={n for t in filing.tables for n in range(t.line_start, t.line_end + 1)},
             row_labels={r.line: r.label for t in filing.tables for r in t.rows},
+            current_year=_current_year(filing),
         )
         with self._lock:
             self._prepared[filing_id] = prepared
@@ -243,9 +246,11 @@ class AnswerEngine:
             text = s.sentence.text
             if s.sentence.line_start in ctx.prepared.table_lines:
                 text = labels.get(s.sentence.line_start, "")
-            if year is not None and str(year) not in text and str(year) not in _paragraph(ctx.prepared.filing, s.sentence):
+            current = ctx.prepared.current_year
+            from_to = year is not None and current is not None and year in (current, current - 1) and _FROM_TO_WORDS.search(text)
+            if year is not None and not from_to and str(year) not in text and str(year) not in _paragraph(ctx.prepared.filing, s.sentence):
                 continue
-            amount = pick_amount(text, keywords, year, unit, when=pq.exact[0] if pq.exact else None, asks_change=bool(_ASKS_CHANGE.search(ctx.question)))
+            amount = pick_amount(text, keywords, year, unit, when=pq.exact[0] if pq.exact else None, asks_change=bool(_ASKS_CHANGE.search(ctx.question)), current_year=current)
             if amount is not None:
                 return s, amount
         return None
@@ -483,6 +488,14 @@ def stated_text_scale(filing: Filing, line: int) -> Scale:
         if m:
             return Scale(m.group(1).lower())
     return Scale.UNITS
+
+
+def _current_year(filing: Filing) -> int | None:
+    ends = [c.period_end for t in filing.tables for c in t.columns if c.period_end]
+    if ends:
+        return max(ends).year
+    found = [int(y) for y in re.findall(r"fiscal (?:year )?(?:ended [A-Za-z]+ \d{1,2}, )?((?:19|20)\d{2})", "\n".join(filing.lines[:400]))]
+    return max(found) if found else (filing.date.year - 1 if filing.date else None)
 
 
 def _plain(text: str) -> str:

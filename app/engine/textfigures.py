@@ -12,6 +12,7 @@ Worked examples (pinned by tests):
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -22,7 +23,7 @@ from filingqa.ingest.periods import find_dates, find_years
 
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _AMOUNT = re.compile(
-    rf"(?P<neg>\()?(?P<cur>\\?\$)\s?(?P<num>{_NUM})(?:\s*(?P<scale>thousand|million|billion)s?\b)?\)?(?P<per>\s*(?:per|a)\s+(?:diluted\s+|basic\s+|common\s+)*share)?"
+    rf"(?P<neg>\()?(?P<cur>\\?\$)\s?(?P<neg2>\()?(?P<num>{_NUM})(?:\s*(?P<scale>thousand|million|billion)s?\b)?\)?(?P<per>\s*(?:per|a)\s+(?:diluted\s+|basic\s+|common\s+)*share)?"
     rf"|(?<![\w$.,])(?P<num2>{_NUM})\s*(?P<pct>%|percent\b)"
     rf"|(?<![\w$.,])(?P<num3>{_NUM})\s+(?P<scale3>thousand|million|billion)s?\b(?:\s+(?P<noun3>[a-z][\w-]*))?"
     rf"|(?P<noun5>[a-z][\w-]*)\s+count\s+of\s+(?P<num5>{_NUM})"
@@ -30,6 +31,7 @@ _AMOUNT = re.compile(
     re.IGNORECASE,
 )
 _SHARE = stem("shares")
+_FROM_TO = re.compile(r"\bfrom\s+\(?\\?\$?\s?\(?[\d.,]+\)?(?:\s*(?:thousand|million|billion))?\s+(?:in\s+\w+\s+)?to\s+\(?\\?\$?\s?\(?[\d.,]+\)?", re.IGNORECASE)
 _CHANGE_BEFORE = re.compile(r"\b(climbed|rose|increased|decreased|declined|fell|grew|improved|dropped|up|down|increase of|decrease of|change of|growth of|by)\s*(?:by\s*)?(?:approximately\s*|about\s*)?$")
 _SCALES = {"thousand": Scale.THOUSANDS, "million": Scale.MILLIONS, "billion": Scale.BILLIONS}
 
@@ -51,7 +53,7 @@ def amounts_in(text: str) -> list[TextAmount]:
         if m["num"] is not None:
             value = float(m["num"].replace(",", ""))
             scale = _SCALES[m["scale"].lower()] if m["scale"] else Scale.UNITS
-            if m["neg"] and m.group(0).rstrip().endswith(")"):
+            if (m["neg"] or m["neg2"]) and m.group(0).rstrip().endswith(")"):
                 value = -value
             unit = Unit.USD_PER_SHARE if m["per"] else Unit.USD
             out.append(TextAmount(value, scale, unit, m.start(), m.end(), m.group(0).strip()))
@@ -76,7 +78,9 @@ def _is_year(text: str) -> bool:
     return bool(re.fullmatch(r"(19|20)\d{2}", text))
 
 
-def pick_amount(sentence: str, keywords: list[str], year: int | None, unit: Unit | None, when: date | None = None, asks_change: bool = False) -> TextAmount | None:
+def pick_amount(
+    sentence: str, keywords: list[str], year: int | None, unit: Unit | None, when: date | None = None, asks_change: bool = False, current_year: int | None = None
+) -> TextAmount | None:
     """The amount the question asks for.
 
     Candidates are those of the asked unit: a count's noun must be one the question names; with
@@ -90,6 +94,12 @@ def pick_amount(sentence: str, keywords: list[str], year: int | None, unit: Unit
     if unit == Unit.NUMBER:
         amounts = [a for a in found if a.unit == Unit.NUMBER and wanted & set(a.nouns)]
         amounts += [a for a in found if a.unit == Unit.SHARES]
+    elif unit == Unit.USD_PER_SHARE:
+        # "loss per share improved from $(1.80) to $(0.42)": the sentence names the per-share item
+        # before its amounts; small dollar amounts there are per share.
+        amounts = [a for a in found if a.unit == unit] or [
+            dataclasses.replace(a, unit=Unit.USD_PER_SHARE) for a in found if a.unit == Unit.USD and a.scale == Scale.UNITS and abs(a.value) < 1000
+        ]
     elif unit is not None:
         amounts = [a for a in found if a.unit == unit]
     else:
@@ -123,6 +133,14 @@ def pick_amount(sentence: str, keywords: list[str], year: int | None, unit: Unit
         others = [m.start() for m in re.finditer(r"(?<!\d)(?:19|20)\d{2}(?!\d)", sentence) if m.group(0) != str(year)]
         if asked and others:
             return min(amounts, key=lambda a: min(abs(p - a.end) for p in asked))
+    if year is not None and current_year is not None and year in (current_year, current_year - 1):
+        # "improved from $(1.80) to $(0.42)" in a release about `current_year`: the "to" amount
+        # is the current year's, the "from" amount the year before.
+        m = _FROM_TO.search(sentence)
+        if m:
+            pair = [a for a in amounts if m.start() <= a.start < m.end()]
+            if len(pair) >= 2:
+                return pair[-1] if year == current_year else pair[0]
     anchors: list[int] = []
     for w in keywords:  # the rarest of the question's words that the sentence says
         anchors = [m.start() for m in re.finditer(re.escape(w[:5]), lower)]

@@ -43,7 +43,7 @@ def plot(results: dict, out: Path) -> Path:
     scale = [s for s in results.get("scale", []) if s.get("filings")]
     if scale:
         sizes = [s["filings"] for s in scale]
-        for key, label, color in (("figure_p50_ms", "figure p50", "#2563eb"), ("narrative_p50_ms", "narrative p50", "#16a34a"), ("baseline_p50_ms", "baseline p50", "#9ca3af")):
+        for key, label, color in (("figure_p50_ms", "figure p50", "#2563eb"), ("narrative_p50_ms", "narrative p50", "#16a34a"), ("baseline_p50_ms", "baseline p50", "#9ca3af"), ("figure_engine_p50_ms", "figure p50 without the query embedding", "#7c3aed")):
             ys = [s.get(key) for s in scale]
             if any(y is not None for y in ys):
                 right.plot(sizes, ys, marker="o", label=label, color=color)

@@ -142,7 +142,8 @@ def bench_ingest(service, meter, files: list[Path], log=_log) -> tuple[dict, dic
     ids: dict[str, str] = {}
     meter.record = True
     embed0, calls0, texts0 = meter.snapshot()
-    started = time.perf_counter()
+    embed_cpu0 = meter.cpu_seconds
+    started, cpu0 = time.perf_counter(), time.process_time()
     for path in files:
         e0 = meter.seconds
         t0 = time.perf_counter()
@@ -154,8 +155,10 @@ def bench_ingest(service, meter, files: list[Path], log=_log) -> tuple[dict, dic
         )
         log(f"ingest {path.name}: {report.chunks} chunks, {wall:.2f}s (embedding {meter.seconds - e0:.2f}s)")
     total = time.perf_counter() - started
+    total_cpu = time.process_time() - cpu0
     meter.record = False
     embed_s = meter.seconds - embed0
+    embed_cpu = meter.cpu_seconds - embed_cpu0
     chunks = sum(r["chunks"] for r in rows)
     parse_s = sum(r["parse_s"] for r in rows)
     store_s = sum(r["store_s"] for r in rows)
@@ -175,6 +178,9 @@ def bench_ingest(service, meter, files: list[Path], log=_log) -> tuple[dict, dic
         "chunks_per_s": round(chunks / total, 2) if total else None,
         "embed_share": round(embed_s / total, 3) if total else None,
         "embed_share_of_store": round(embed_s / store_s, 3) if store_s else None,
+        "embed_share_cpu": round(embed_cpu / total_cpu, 3) if total_cpu else None,
+        "cpu_s": round(total_cpu, 3),
+        "embed_cpu_s": round(embed_cpu, 3),
         "embed_s": round(embed_s, 3),
         "parse_s": round(parse_s, 3),
         "store_s": round(store_s, 3),
@@ -219,18 +225,18 @@ def bench_tuning(service, ids: dict[str, str], cfg: BenchConfig, log=_log) -> di
             torch.set_num_threads(threads)
             model.encode(sample[:8], batch_size=8, normalize_embeddings=True, show_progress_bar=False)  # warm this thread count
             for batch in cfg.tune_batches:
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 for i in range(0, len(sample), batch):  # the store's way: one encode call per batch
                     model.encode(sample[i : i + batch], batch_size=batch, normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True)
-                dt = time.perf_counter() - t0
-                runs.append({"threads": threads, "batch": batch, "calls": "one per batch", "texts": len(sample), "seconds": round(dt, 3), "texts_per_s": round(len(sample) / dt, 1)})
+                dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+                runs.append({"threads": threads, "batch": batch, "calls": "one per batch", "texts": len(sample), "seconds": round(dt, 3), "cpu_s": round(cpu, 3), "texts_per_s": round(len(sample) / dt, 1)})
                 log(f"tune threads={threads} batch={batch}: {len(sample) / dt:.1f} texts/s")
             # One call for all texts: sentence-transformers sorts them by length first, so batches pad less.
-            t0 = time.perf_counter()
-            model.encode(sample, batch_size=32, normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True)
-            dt = time.perf_counter() - t0
-            runs.append({"threads": threads, "batch": 32, "calls": "one for all (length-sorted)", "texts": len(sample), "seconds": round(dt, 3), "texts_per_s": round(len(sample) / dt, 1)})
-            log(f"tune threads={threads} one call, batch 32: {len(sample) / dt:.1f} texts/s")
+            t0, c0 = time.perf_counter(), time.process_time()
+            model.encode(sample, batch_size=16, normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True)
+            dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+            runs.append({"threads": threads, "batch": 16, "calls": "one for all (length-sorted)", "texts": len(sample), "seconds": round(dt, 3), "cpu_s": round(cpu, 3), "texts_per_s": round(len(sample) / dt, 1)})
+            log(f"tune threads={threads} one call, batch 16: {len(sample) / dt:.1f} texts/s")
             lat = []
             for q in queries[:20]:
                 t0 = time.perf_counter()
@@ -417,8 +423,9 @@ def bench_scale(emb, meter, cfg: BenchConfig, work: Path, log=_log) -> tuple[lis
             asks = [(q.question, probe_id, q.kind) for q in questions]
             for q, f, _ in asks[:3]:  # warm
                 service.answer(q, f)
-            timed = _time_questions(service, lc, asks, cfg.scale_repeats)
+            timed = _time_questions(service, lc, asks, cfg.scale_repeats, components=True)
             a = timed["answer"]
+            comp = timed["components"]
             point = {
                 "filings": stored,
                 "chunks": service.store.count(CHUNKS),
@@ -428,6 +435,10 @@ def bench_scale(emb, meter, cfg: BenchConfig, work: Path, log=_log) -> tuple[lis
                 "abstain_p50_ms": a["abstain"]["p50_ms"],
                 "figure_p95_ms": a["figure"]["p95_ms"],
                 "baseline_p50_ms": timed["baseline"]["p50_ms"],
+                # The parts that could grow with the store, without the query's embedding (the same at any size):
+                "figure_engine_p50_ms": comp["engine_with_cached_query_vector"]["figure"]["p50_ms"],
+                "chroma_top4_p50_ms": comp["chroma_top4_by_vector"]["p50_ms"],
+                "embed_query_p50_ms": comp["embed_query"]["p50_ms"],
                 "n": {k: a[k]["n"] for k in ANSWER_KINDS},
                 "rss_mb": rss_mb(),
                 "grow_s": round(grow_s, 2),
@@ -460,6 +471,11 @@ def run_bench(cfg: BenchConfig, embeddings=None, log=_log) -> dict:
     from filingqa.vectorstore.embeddings import MiniLMEmbeddings
 
     results: dict = {"machine": machine()}
+    loads = results["machine"]["load_average_by_phase"] = {}
+
+    def phase(name: str) -> None:
+        loads[name] = load_average()
+
     if embeddings is None:
         t0 = time.perf_counter()
         embeddings = MiniLMEmbeddings(batch_size=Settings(data_dir=str(store_dir)).embed_batch)
@@ -484,28 +500,33 @@ def run_bench(cfg: BenchConfig, embeddings=None, log=_log) -> dict:
         if cfg.ingest_threads:
             torch.set_num_threads(cfg.ingest_threads)
         log(f"ingest: {len(ordered)} filings into {store_dir} (torch threads {torch.get_num_threads()}, batch {service.store.config.batch_size})")
+        phase("ingest")
         ingest, ids = bench_ingest(service, meter, ordered, log)
         ingest["torch_threads"] = torch.get_num_threads()
         ingest["embed_batch"] = service.store.config.batch_size
         torch.set_num_threads(threads_before)
         results["ingest"] = ingest
 
+        phase("answer")
         answers = bench_answers(service, ids, cfg, log)
         asks, kinds = answers.pop("asks"), answers.pop("kinds")
         results["answer"] = answers.pop("answer")
         results["baseline"] = answers.pop("baseline")
         results["answer_detail"] = answers
 
+        phase("scale")
         results["scale"], scale_ids = bench_scale(embeddings, meter, cfg, work, log)
         # This process ingested the corpus (batch 64) and holds both stores and every prepared filing:
         # an upper bound for one process serving the scaled store. The server's own peak is in http.
         results["peak_rss_mb"] = peak_rss_mb()
         meter.uninstall()
 
+        phase("tuning")
         results["tuning"] = bench_tuning(service, ids, cfg, log) if cfg.tune else {"runs": []}
         _close(service)
 
         figure_asks = [(q, f) for q, f, _ in asks if kinds.get(q) == "figure"] or [(q, f) for q, f, _ in asks]
+        phase("http")
         if cfg.http and figure_asks:
             # Against the scaled store when there is one: the server's memory is then that of 50 filings.
             http_dir, present = (work / "scale-store", set(scale_ids)) if scale_ids else (store_dir, set(ids.values()))
@@ -517,6 +538,7 @@ def run_bench(cfg: BenchConfig, embeddings=None, log=_log) -> dict:
         if cfg.cold_start:
             from filingqa.app.bench import coldstart
 
+            phase("cold_start")
             q, fid = figure_asks[0]
             cold = coldstart.cold_ask(q, fid, str(store_dir))
             log(f"cold start: `filingqa ask` {cold['seconds']}s")

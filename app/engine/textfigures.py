@@ -112,7 +112,7 @@ def pick_amount(
         # amount just before the asked date.
         for d, start, _ in find_dates(sentence):
             if d == when:
-                before = [a for a in amounts if a.end <= start and start - a.end < 40]
+                before = [a for a in amounts if a.start < start and start - a.start < 60]
                 if before:
                     return before[-1]
     resp = lower.find("respectively")

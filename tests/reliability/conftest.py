@@ -1,0 +1,46 @@
+"""Fixtures for the reliability tests (issue 7); the helpers they use are in relhelpers.py."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from relhelpers import API_KEY, SAMPLE, Server, dump_stores, entries, env_for, make_server, run_cli, upload
+
+
+# -- fixtures ---------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def clean_reference(tmp_path_factory) -> tuple[Path, dict, dict]:
+    """The sample ingested by `filingqa ingest` into a fresh store: (data dir, its report, its dump)."""
+    data = tmp_path_factory.mktemp("clean-reference") / "data"
+    r = run_cli("ingest", str(SAMPLE), "--json", env=env_for(data))
+    report = json.loads(r.stdout)["filings"][0]
+    (dump,) = dump_stores(data)
+    assert entries(dump) == {"chunks": report["chunks"], "labels": entries(dump)["labels"], "filings": 1, "pending": 0}
+    return data, report, dump
+
+
+@pytest.fixture(scope="session")
+def rel_server(tmp_path_factory) -> Server:
+    """One shared server: embedded store, an API key, the default upload limit (50 MB)."""
+    srv = make_server(tmp_path_factory.mktemp("rel-server"), api_key=API_KEY)
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="session")
+def rel_api(rel_server: Server) -> httpx.Client:
+    with rel_server.client() as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def rel_sample(rel_server: Server, rel_api: httpx.Client) -> str:
+    """The sample uploaded to the shared server; its filing id."""
+    r = upload(rel_api, SAMPLE, rel_server.auth())
+    assert r.status_code in (200, 201), r.text
+    return r.json()["id"]

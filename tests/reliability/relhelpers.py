@@ -1,0 +1,204 @@
+"""Helpers for the reliability tests (issue 7): real `filingqa` subprocesses, real stores, loopback only.
+
+Everything here starts real processes: `filingqa serve` on a free 127.0.0.1 port, `filingqa ingest`
+killed with SIGKILL at named stages (FILINGQA_TEST_PAUSE_AT, a test hook in vectorstore/store.py),
+`chroma run`. Each gets its own temporary FILINGQA_DATA_DIR. The model load costs seconds per
+process, so servers and the clean reference store are shared per session.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+SAMPLE = ROOT / "samples" / "immunogen-8k-2005-02-03.txt"
+BIN = Path(sys.executable).parent
+FILINGQA = BIN / "filingqa"
+CHROMA = BIN / "chroma"
+API_KEY = "rel-key-9f2c7d41"
+STARTUP_TIMEOUT = 120.0
+
+# Questions with the sample's known answers: (value, scale, period end, months).
+KNOWN = {
+    "What was the net loss for the six months ended December 31, 2004?": (-4680, "thousands", "2004-12-31", 6),
+    "What were total revenues for the three months ended December 31, 2004?": (9047, "thousands", "2004-12-31", 3),
+    "What was the net loss for the three months ended December 31, 2004?": (-2209, "thousands", "2004-12-31", 3),
+    "What were total revenues for the six months ended December 31, 2004?": (18054, "thousands", "2004-12-31", 6),
+    "What was the net loss for the three months ended December 31, 2003?": (-1333, "thousands", "2003-12-31", 3),
+}
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def env_for(data_dir: Path | str | None = None, **extra: str) -> dict[str, str]:
+    """A subprocess environment without the caller's FILINGQA_* settings; offline; loopback only."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FILINGQA_") and k.lower() not in ("http_proxy", "https_proxy", "all_proxy")}
+    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", ANONYMIZED_TELEMETRY="False", GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1", NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost")
+    if data_dir is not None:
+        env["FILINGQA_DATA_DIR"] = str(data_dir)
+    env.update({k if k.isupper() else f"FILINGQA_{k.upper()}": str(v) for k, v in extra.items()})
+    return env
+
+
+def run_cli(*args: str, env: dict[str, str], timeout: float = 180, check: bool = True) -> subprocess.CompletedProcess:
+    r = subprocess.run([str(FILINGQA), *args], env=env, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    if check and r.returncode != 0:
+        raise AssertionError(f"filingqa {' '.join(args)} exited {r.returncode}:\n{r.stderr[-3000:]}")
+    return r
+
+
+def filings_json(data_dir: Path) -> list[dict]:
+    """What `filingqa filings --json` shows for a store."""
+    return json.loads(run_cli("filings", "--json", env=env_for(data_dir)).stdout)["filings"]
+
+
+def dump_stores(*data_dirs: Path) -> list[dict]:
+    """Each store's collections (ids, documents, metadata; filing records as their facts), read by a subprocess."""
+    r = subprocess.run([sys.executable, str(HERE / "storedump.py"), *map(str, data_dirs)], env=env_for(), capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-3000:]
+    got = json.loads(r.stdout)
+    return [got[str(d)] for d in data_dirs]
+
+
+def entries(dump: dict) -> dict[str, int]:
+    """Entries per collection (a collection never created counts 0)."""
+    names = ("filingqa-chunks", "filingqa-labels", "filingqa-filings", "filingqa-pending")
+    return {n.removeprefix("filingqa-"): len(dump.get(n, {})) for n in names}
+
+
+def data_of(dump: dict) -> dict:
+    """The data a user can observe: chunks, labels and filing records (not the empty pending collection)."""
+    return {n: dump.get(n, {}) for n in ("filingqa-chunks", "filingqa-labels", "filingqa-filings")}
+
+
+@dataclass
+class Paused:
+    proc: subprocess.Popen
+    stage: str
+    stderr: Path
+
+    def kill(self) -> None:
+        """SIGKILL: no cleanup, no atexit, no flush; exactly what a crash or the OOM killer does."""
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+        assert self.proc.returncode == -signal.SIGKILL
+
+
+def start_paused(args: list[str], env: dict[str, str], stage: str, workdir: Path, timeout: float = 180) -> Paused:
+    """Start `filingqa ARGS` with FILINGQA_TEST_PAUSE_AT=stage and return once it sleeps at that stage."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    note = workdir / f"pause-{stage}-{time.monotonic_ns()}"
+    err = workdir / f"stderr-{stage}-{time.monotonic_ns()}"
+    env = {**env, "FILINGQA_TEST_PAUSE_AT": stage, "FILINGQA_TEST_PAUSE_FILE": str(note)}
+    with err.open("w") as out:
+        proc = subprocess.Popen([str(FILINGQA), *args], env=env, stdout=subprocess.DEVNULL, stderr=out, cwd=ROOT)
+    deadline = time.monotonic() + timeout
+    while not (note.exists() and note.read_text().strip()):
+        if proc.poll() is not None:
+            raise AssertionError(f"filingqa {' '.join(args)} ended ({proc.returncode}) before stage {stage}:\n{err.read_text()[-3000:]}")
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise AssertionError(f"filingqa {' '.join(args)} did not reach stage {stage} in {timeout:.0f}s")
+        time.sleep(0.05)
+    assert note.read_text().split()[1] == stage
+    return Paused(proc, stage, err)
+
+
+@dataclass
+class Server:
+    """A `filingqa serve` subprocess and what it printed."""
+
+    port: int
+    data_dir: Path
+    log_path: Path
+    env: dict[str, str]
+    api_key: str | None = None
+    proc: subprocess.Popen | None = None
+    args: list[str] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def launch(self, *args: str, cmd: list[str] | None = None) -> "Server":
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        out = self.log_path.open("a")
+        command = cmd or [str(FILINGQA), "serve", "--port", str(self.port), *args]
+        self.proc = subprocess.Popen(command, env=self.env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+        return self
+
+    def wait_ready(self, timeout: float = STARTUP_TIMEOUT) -> "Server":
+        deadline = time.monotonic() + timeout
+        with httpx.Client(timeout=5, trust_env=False) as client:
+            while time.monotonic() < deadline:
+                if self.proc is not None and self.proc.poll() is not None:
+                    raise RuntimeError(f"filingqa serve exited with {self.proc.returncode}:\n{self.log()[-4000:]}")
+                try:
+                    if client.get(f"{self.url}/healthz").status_code == 200:
+                        return self
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"filingqa serve was not ready in {timeout:.0f}s:\n{self.log()[-4000:]}")
+
+    def start(self, *args: str) -> "Server":
+        return self.launch(*args).wait_ready()
+
+    def client(self, timeout: float = 120) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=timeout, trust_env=False)
+
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+
+
+def make_server(tmp: Path, data_dir: Path | None = None, **settings: str) -> Server:
+    data_dir = data_dir or tmp / "data"
+    env = env_for(data_dir, **settings)
+    return Server(port=free_port(), data_dir=data_dir, log_path=tmp / "server.log", env=env, api_key=settings.get("api_key"))
+
+
+def upload(client: httpx.Client, path: Path, headers: dict[str, str] | None = None, name: str | None = None) -> httpx.Response:
+    return client.post("/v1/filings", files={"file": (name or path.name, path.read_bytes(), "text/plain")}, headers=headers or {})
+
+
+def check_known_answer(body: dict, question: str) -> None:
+    value, scale, end, months = KNOWN[question]
+    fig = body["figures"][0]
+    assert (fig["value"], fig["scale"], fig["period"]["end"], fig["period"]["months"]) == (value, scale, end, months), (question, body["answer"])

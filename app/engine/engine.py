@@ -178,16 +178,11 @@ class AnswerEngine:
     def figure(self, ctx: Context) -> Answer | None:
         matches, rows = self._facts(ctx)
         best = prefer_precise(next((m for m in matches if confident(m)), None), matches)
-        if best is not None and best.row.question_cover >= 0.75:
-            return self._figure_answer(ctx, best)  # the row names the question; no sentence can beat it
-        text_hit = self._text_figure(ctx)
-        if best is not None and text_hit is not None:
-            # A sentence that names every word of the question beats a table row that names half.
-            text_cover = text_hit[0].coverage
-            if text_cover >= 0.95 and best.row.question_cover < 0.75 and text_cover > best.row.question_cover + 0.3:
-                best = None
         if best is not None:
+            # A confident table fact is the filing's exact figure; the text is consulted only
+            # when no row answers (figures the text alone states, or rounds from a table).
             return self._figure_answer(ctx, best)
+        text_hit = self._text_figure(ctx)
         if text_hit is not None:
             return self._text_figure_answer(ctx, *text_hit)
         ctx.notes.append("no confident line item")

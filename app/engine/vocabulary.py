@@ -21,14 +21,14 @@ STOPWORDS = frozenset(
     year ago quarter quarters month months week weeks fiscal first second third fourth half full
     three six nine twelve thirteen twenty-six thirty-nine fifty-two q1 q2 q3 q4 fy i we you our s
     had has have hold held generate generated bring brought spend spent line item items reported
-    he she his her hers him they their them it its who whom over versus named listed name title role position balance dollar dollars amount out according per-the corp corporation inc incorporated ltd llc plc make makes made earn earned post posted book booked log logged achieve achieved""".split()
+    contribute contributed bring brought he she his her hers him they their them it its who whom over versus named listed name title role position balance dollar dollars amount out according per-the corp corporation inc incorporated ltd llc plc make makes made earn earned post posted book booked log logged achieve achieved""".split()
 )
 # Period words are not line-item words: "three months ended" must not pull "months" into a label.
 PERIOD_WORDS = frozenset(
     """january february march april may june july august september october november december jan feb
     mar apr jun jul aug sep sept oct nov dec year years quarter quarters month months week weeks
     ended ending fiscal first second third fourth half three six nine twelve thirteen twenty-six
-    thirty-nine thirty nine twenty six year-ago year-end prior-year full date as""".split()
+    thirty-nine thirty nine twenty six year-ago year-end prior-year full date as calendar""".split()
 )
 
 # Each group: words that name the same thing in a filing's labels and in people's questions.
@@ -56,7 +56,7 @@ SYNONYM_GROUPS: list[set[str]] = [
     {"purchases", "purchase", "acquisition", "acquisitions", "acquire", "acquired", "buy", "bought"},
     {"pay", "paid", "payment", "payments", "paying", "payout"},
     {"generate", "generated", "generates", "provide", "provided", "provides", "providing"},
-    {"used", "use"},
+    {"used", "use", "burn", "burned", "consumed"},
     {"franchised", "franchise"},
     {"marketable", "investments"},
     {"growth", "grow", "increase", "inc", "change"},

@@ -62,6 +62,8 @@ def test_bench_tiny_run_writes_results(tmp_path, embeddings):
         tune_texts=4,
         tune_batches=[4],
         tune_threads=[1],
+        cold_breakdown=False,
+        light_repeats=1,
     )
     results = run_bench(cfg, embeddings=embeddings, log=lambda msg: None)
 

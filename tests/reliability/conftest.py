@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import httpx
 import pytest
 
-from relhelpers import API_KEY, SAMPLE, Server, dump_stores, entries, env_for, make_server, run_cli, upload
+from relhelpers import API_KEY, SAMPLE, CleanIngest, Server, make_server, upload
 
 
 # -- fixtures ---------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
-def clean_reference(tmp_path_factory) -> tuple[Path, dict, dict]:
-    """The sample ingested by `filingqa ingest` into a fresh store: (data dir, its report, its dump)."""
-    data = tmp_path_factory.mktemp("clean-reference") / "data"
-    r = run_cli("ingest", str(SAMPLE), "--json", env=env_for(data))
-    report = json.loads(r.stdout)["filings"][0]
-    (dump,) = dump_stores(data)
-    assert entries(dump) == {"chunks": report["chunks"], "labels": entries(dump)["labels"], "filings": 1, "pending": 0}
-    return data, report, dump
+def clean_reference(tmp_path_factory) -> CleanIngest:
+    """The sample ingested by `filingqa ingest` into a fresh store (started in the background;
+    `.get()` -> (data dir, report, dump))."""
+    return CleanIngest(tmp_path_factory.mktemp("clean-reference") / "data")
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,6 @@ import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-HERE = Path(__file__).resolve().parent
 SAMPLE = ROOT / "samples" / "immunogen-8k-2005-02-03.txt"
 BIN = Path(sys.executable).parent
 FILINGQA = BIN / "filingqa"
@@ -38,6 +37,26 @@ KNOWN = {
     "What were total revenues for the six months ended December 31, 2004?": (18054, "thousands", "2004-12-31", 6),
     "What was the net loss for the three months ended December 31, 2003?": (-1333, "thousands", "2003-12-31", 3),
 }
+
+
+class CleanIngest:
+    """`filingqa ingest SAMPLE` into a fresh store, started at once in the background; `.get()` waits
+    for it and returns (data dir, its report, its dump). Other work overlaps the model load meanwhile."""
+
+    def __init__(self, data_dir: Path):
+        self.data_dir = data_dir
+        self.proc = subprocess.Popen([str(FILINGQA), "ingest", str(SAMPLE), "--json"], env=env_for(data_dir), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        self._result: tuple[Path, dict, dict] | None = None
+
+    def get(self) -> tuple[Path, dict, dict]:
+        if self._result is None:
+            out, err = self.proc.communicate(timeout=300)
+            assert self.proc.returncode == 0, err[-3000:]
+            report = json.loads(out)["filings"][0]
+            (dump,) = dump_stores(self.data_dir)
+            assert entries(dump)["chunks"] == report["chunks"] and entries(dump)["filings"] == 1 and entries(dump)["pending"] == 0
+            self._result = (self.data_dir, report, dump)
+        return self._result
 
 
 def free_port() -> int:
@@ -69,11 +88,41 @@ def filings_json(data_dir: Path) -> list[dict]:
 
 
 def dump_stores(*data_dirs: Path) -> list[dict]:
-    """Each store's collections (ids, documents, metadata; filing records as their facts), read by a subprocess."""
-    r = subprocess.run([sys.executable, str(HERE / "storedump.py"), *map(str, data_dirs)], env=env_for(), capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, r.stderr[-3000:]
-    got = json.loads(r.stdout)
-    return [got[str(d)] for d in data_dirs]
+    """Each store's collections: ids, documents and metadata (volatile timestamps left out), filing
+    records as their facts. Read with Chroma in this process, which then closes the store again so
+    that the next subprocess has it to itself."""
+    return [_dump(Path(d)) for d in data_dirs]
+
+
+def _dump(data_dir: Path) -> dict:
+    import chromadb
+    from chromadb.api.shared_system_client import SharedSystemClient
+    from chromadb.config import Settings
+
+    from filingqa.vectorstore.store import _decode_filing
+
+    key = str(data_dir)
+    assert key not in SharedSystemClient._identifier_to_system, "the store is already open in this process"
+    client = chromadb.PersistentClient(path=key, settings=Settings(anonymized_telemetry=False))
+    try:
+        out: dict = {}
+        for name in sorted(c.name for c in client.list_collections()):
+            got = client.get_collection(name).get(include=["documents", "metadatas"])
+            rows = {}
+            for i, doc, meta in zip(got["ids"], got["documents"], got["metadatas"]):
+                meta = {k: v for k, v in (meta or {}).items() if k not in ("ingested_at", "touched", "started")}
+                if name == "filingqa-filings":
+                    filing = _decode_filing(doc)
+                    doc = {"facts": sorted(f.model_dump_json() for f in filing.facts()), "lines": len(filing.lines), "tables": len(filing.tables)}
+                rows[i] = {"doc": doc, "meta": meta}
+            out[name] = rows
+        return out
+    finally:
+        del client
+        system = SharedSystemClient._identifier_to_system.pop(key, None)
+        SharedSystemClient._identifier_to_refcount.pop(key, None)
+        if system is not None:
+            system.stop()
 
 
 def entries(dump: dict) -> dict[str, int]:

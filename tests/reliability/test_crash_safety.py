@@ -1,13 +1,20 @@
-"""Issue 7.1: atomic, idempotent ingest. A real `filingqa ingest` (or `filingqa serve` ingesting an
-upload) is stopped at a named stage by the store's test hook (FILINGQA_TEST_PAUSE_AT) and killed
-with SIGKILL there. Then the store must be as if that ingest never started, or complete; running
-the same ingest again must give exactly the store of a clean ingest (compared entry by entry with
-a clean ingest into another data directory: chunk ids, texts, metadata, labels, facts).
+"""Issue 7.1: atomic, idempotent ingest.
+
+A real `filingqa ingest` (or `filingqa serve` ingesting an upload) is stopped at a named stage by the
+store's test hook (FILINGQA_TEST_PAUSE_AT) and killed there with SIGKILL. Then the store must be as if
+that ingest never started, or complete, and running the same ingest again must give exactly the store
+of a clean ingest: compared entry by entry (chunk ids, texts, metadata, label ids, the facts of the
+filing record) with a clean `filingqa ingest` into another data directory.
+
+A killed process's store is copied (it is dead: the copy is exactly what it left) so that one kill
+checks both ways on: what the next use of the store makes of it (the copy), and what running the same
+ingest again makes of it (the original). That saves a model load per stage.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -20,52 +27,58 @@ from relhelpers import SAMPLE, Server, data_of, dump_stores, entries, env_for, f
 pytestmark = pytest.mark.slow
 
 BATCH = "8"  # the sample's 21 chunks go in 3 batches, so a kill can fall between two of them
+EMPTY = {"chunks": 0, "labels": 0, "filings": 0, "pending": 0}
 
 
-def _ingest_env(data: Path) -> dict[str, str]:
+def _env(data: Path) -> dict[str, str]:
     return env_for(data, embed_batch=BATCH)
 
 
-def test_kill_9_after_chunks_and_labels_but_before_the_record_rolls_back(tmp_path, clean_reference) -> None:
+def _summary(report: dict) -> dict:
+    return {k: report[k] for k in ("id", "name", "chunks", "facts")}
+
+
+def test_kill_9_at_each_stage_of_ingest_and_delete(tmp_path, clean_reference) -> None:
     data = tmp_path / "data"
-    _, report, ref = clean_reference
-    paused = start_paused(["ingest", str(SAMPLE), "--json"], _ingest_env(data), "after-labels", tmp_path)
-    paused.kill()
+    v2 = tmp_path / "v2" / SAMPLE.name  # a new version of the sample: same name, other bytes
+    v2.parent.mkdir()
+    v2.write_text(SAMPLE.read_text() + "\nA late correction: none.\n")
+
+    # 1. Killed between chunk batches: 16 of 21 chunks written, no record; the intent marker says so.
+    start_paused(["ingest", str(SAMPLE), "--json"], _env(data), "chunk-batch-2", tmp_path).kill()
     (raw,) = dump_stores(data)
-    # Killed with everything but the commit written: the kill really fell inside the write.
-    assert entries(raw) == {"chunks": report["chunks"], "labels": entries(ref)["labels"], "filings": 0, "pending": 1}
-    assert filings_json(data) == []  # no half filing, and the first use of the store repairs it:
-    (after,) = dump_stores(data)
-    assert entries(after) == {"chunks": 0, "labels": 0, "filings": 0, "pending": 0}  # as if it never started
-
-
-def test_kill_9_between_chunk_batches_then_the_same_ingest_resumes_to_exactly_a_clean_store(tmp_path, clean_reference) -> None:
-    data = tmp_path / "data"
-    _, report, ref = clean_reference
-    sample_v2 = tmp_path / "v2" / SAMPLE.name
-    sample_v2.parent.mkdir()
-    sample_v2.write_text(SAMPLE.read_text() + "\nA late correction: none.\n")
-
-    # 1. Killed after the 2nd of 3 chunk batches: 16 of 21 chunks written, no record.
-    start_paused(["ingest", str(SAMPLE), "--json"], _ingest_env(data), "chunk-batch-2", tmp_path).kill()
-    (raw,) = dump_stores(data)
-    assert entries(raw)["chunks"] == 16 and entries(raw)["filings"] == 0 and entries(raw)["pending"] == 1
-
-    # 2. The same ingest again resumes: only the 5 missing chunks are embedded; the store equals a clean one.
-    again = json.loads(run_cli("ingest", str(SAMPLE), "--json", env=_ingest_env(data)).stdout)["filings"][0]
+    assert entries(raw) == {"chunks": 16, "labels": 0, "filings": 0, "pending": 1}
+    # 1a. The next use of the store (here `filingqa filings`) lists nothing and rolls the ingest back.
+    copy = tmp_path / "copy-1"
+    shutil.copytree(data, copy)
+    assert filings_json(copy) == []
+    assert entries(dump_stores(copy)[0]) == EMPTY  # as if it never started
+    # 1b. The same ingest again resumes: only the 5 missing chunks are embedded; the store is a clean one.
+    _, report, ref = clean_reference.get()
+    again = json.loads(run_cli("ingest", str(SAMPLE), "--json", env=_env(data)).stdout)["filings"][0]
     assert (again["id"], again["chunks"], again["facts"], again["embedded"]) == (report["id"], report["chunks"], report["facts"], report["chunks"] - 16)
     (resumed,) = dump_stores(data)
     assert data_of(resumed) == data_of(ref) and entries(resumed)["pending"] == 0
-    assert filings_json(data) == [{k: report[k] for k in ("id", "name", "chunks", "facts")}]
+    assert filings_json(data) == [_summary(report)]
 
-    # 3. And again: nothing new, nothing doubled.
-    third = json.loads(run_cli("ingest", str(SAMPLE), "--json", env=_ingest_env(data)).stdout)["filings"][0]
+    # 2. And again: nothing embedded, nothing doubled.
+    third = json.loads(run_cli("ingest", str(SAMPLE), "--json", env=_env(data)).stdout)["filings"][0]
     assert third["embedded"] == 0
     assert data_of(dump_stores(data)[0]) == data_of(ref)
 
-    # 4. A new version of the file (same name) killed right after its record: both records exist on disk,
-    #    the listing shows only the new one and the old one is swept (rolled forward, as if complete).
-    start_paused(["ingest", str(sample_v2), "--json"], _ingest_env(data), "after-record", tmp_path).kill()
+    # 3. The new version killed with its chunks and labels written, before its record.
+    start_paused(["ingest", str(v2), "--json"], _env(data), "after-labels", tmp_path).kill()
+    (raw,) = dump_stores(data)
+    assert entries(raw)["chunks"] > report["chunks"] and entries(raw)["filings"] == 1 and entries(raw)["pending"] == 1
+    # 3a. Next use: the old version alone, exactly as before the killed ingest started.
+    copy = tmp_path / "copy-3"
+    shutil.copytree(data, copy)
+    assert filings_json(copy) == [_summary(report)]
+    (rolled_back,) = dump_stores(copy)
+    assert data_of(rolled_back) == data_of(ref) and entries(rolled_back)["pending"] == 0
+    # 3b. The same ingest again, killed right after its record (nothing left to embed): both records
+    #     are on disk, but the listing shows the new version only and the old one is swept (rolled forward).
+    start_paused(["ingest", str(v2), "--json"], _env(data), "after-record", tmp_path).kill()
     (raw,) = dump_stores(data)
     assert entries(raw)["filings"] == 2 and entries(raw)["pending"] == 1
     listed = filings_json(data)
@@ -73,21 +86,20 @@ def test_kill_9_between_chunk_batches_then_the_same_ingest_resumes_to_exactly_a_
     new_id = listed[0]["id"]
     (forward,) = dump_stores(data)
     assert entries(forward) == {"chunks": listed[0]["chunks"], "labels": entries(ref)["labels"], "filings": 1, "pending": 0}
-    assert {m["meta"]["filing_id"] for m in forward["filingqa-chunks"].values()} == {new_id}
-    assert {m["meta"]["filing_id"] for m in forward["filingqa-labels"].values()} == {new_id}
+    assert {e["meta"]["filing_id"] for e in [*forward["filingqa-chunks"].values(), *forward["filingqa-labels"].values()]} == {new_id}
 
-    # 5. A delete killed after the chunks went but before the labels: finished at the next use.
+    # 4. A delete killed after the record and the chunks went, before the labels: finished at the next use.
     start_paused(["delete", new_id], env_for(data), "delete-after-chunks", tmp_path).kill()
     (raw,) = dump_stores(data)
     assert entries(raw)["filings"] == 0 and entries(raw)["chunks"] == 0 and entries(raw)["labels"] > 0 and entries(raw)["pending"] == 1
     assert filings_json(data) == []
-    assert entries(dump_stores(data)[0]) == {"chunks": 0, "labels": 0, "filings": 0, "pending": 0}
+    assert entries(dump_stores(data)[0]) == EMPTY
 
 
 def test_the_server_killed_while_ingesting_an_upload_then_concurrent_uploads_store_it_once(tmp_path, clean_reference) -> None:
-    """Also issue 7.2: two (here four) uploads of the same filing at once store it once."""
-    _, report, ref = clean_reference
-    srv = make_server(tmp_path, embed_batch=BATCH, test_pause_at="chunk-batch-1", test_pause_file=str(tmp_path / "paused"))
+    """Also issue 7.2: four uploads of the same filing at once store it once."""
+    pause_note = tmp_path / "paused"
+    srv = make_server(tmp_path, embed_batch=BATCH, test_pause_at="chunk-batch-1", test_pause_file=str(pause_note))
     srv.start()
     outcome: dict = {}
 
@@ -101,18 +113,19 @@ def test_the_server_killed_while_ingesting_an_upload_then_concurrent_uploads_sto
     t = threading.Thread(target=upload_and_hang)
     t.start()
     deadline = time.monotonic() + 120
-    while not ((tmp_path / "paused").exists() and (tmp_path / "paused").read_text()):
-        assert time.monotonic() < deadline, srv.log()[-3000:]
+    while not (pause_note.exists() and pause_note.read_text()):
+        assert time.monotonic() < deadline and srv.proc.poll() is None, srv.log()[-3000:]
         time.sleep(0.05)
     srv.kill()
     t.join(30)
     assert "error" in outcome  # the upload never got an answer: the server died mid-ingest
     (raw,) = dump_stores(srv.data_dir)
-    assert entries(raw)["chunks"] == 8 and entries(raw)["filings"] == 0 and entries(raw)["pending"] == 1
+    assert entries(raw) == {"chunks": 8, "labels": 0, "filings": 0, "pending": 1}
 
-    # The same data directory, a new server (no hook): nothing half-stored is listed.
+    # A new server on the same data directory (no hook): nothing half-stored is listed.
     srv2 = Server(port=free_port(), data_dir=srv.data_dir, log_path=tmp_path / "server2.log", env=env_for(srv.data_dir, embed_batch=BATCH))
     srv2.start()
+    _, report, ref = clean_reference.get()
     try:
         with srv2.client() as c:
             assert c.get("/v1/filings").json() == {"filings": []}

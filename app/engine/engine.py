@@ -24,7 +24,7 @@ from filingqa.app.engine.index import FilingIndex, Sentence, build_index
 from filingqa.app.engine.model import Answer, AnswerKind, Citation, Figure, FigureSource, PeriodRef
 from filingqa.app.engine.passages import MIN_SENTENCE_SCORE, ScoredSentence, item_coverage, score_sentences, signature, with_neighbours
 from filingqa.app.engine.question import PeriodQuery, QuestionAnalysis, analyse, expected_unit
-from filingqa.app.engine.textfigures import pick_amount
+from filingqa.app.engine.textfigures import amounts_in, pick_amount
 from filingqa.app.engine.vocabulary import content_words
 from filingqa.ingest.fiscal import FiscalCalendar
 from filingqa.ingest.model import Fact, Filing, Scale, Unit
@@ -241,6 +241,9 @@ class AnswerEngine:
             text = s.sentence.text
             if s.sentence.line_start in ctx.prepared.table_lines:
                 text = labels.get(s.sentence.line_start, "")
+                by_column = self._label_amount_by_column(ctx, s.sentence.line_start, text, keywords)
+                if by_column is not None:
+                    return s, by_column
             current = ctx.prepared.current_year
             from_to = year is not None and current is not None and year in (current, current - 1) and _FROM_TO_WORDS.search(text)
             if year is not None and not from_to and str(year) not in text and str(year) not in _paragraph(ctx.prepared.filing, s.sentence):
@@ -248,6 +251,28 @@ class AnswerEngine:
             amount = pick_amount(text, keywords, year, unit, when=pq.exact[0] if pq.exact else None, asks_change=bool(_ASKS_CHANGE.search(ctx.question)), current_year=current)
             if amount is not None:
                 return s, amount
+        return None
+
+    def _label_amount_by_column(self, ctx: Context, line: int, label: str, keywords: list[str]):
+        """ "921,035,475 and 915,970,050 shares issued and outstanding, respectively" in a balance
+        sheet caption: the amounts follow the table's columns, so the asked date picks one."""
+        if "respectively" not in label.lower() or not ctx.analysis.period.exact:
+            return None
+        table = next((t for t in ctx.prepared.filing.tables if t.line_start <= line <= t.line_end and any(r.line == line for r in t.rows)), None)
+        if table is None:
+            return None
+        columns = [c for c in table.columns if c.kind == "value"]
+        head = label[: label.lower().find("respectively")]
+        amounts = amounts_in(head)[-len(columns) :]
+        if len(amounts) < len(columns) or not amounts:
+            return None
+        # "A and B shares": the noun after the last amount names them all.
+        amounts = [dataclasses.replace(a, unit=amounts[-1].unit) for a in amounts]
+        if ctx.analysis.unit and amounts[-1].unit != ctx.analysis.unit:
+            return None
+        for col, amount in zip(columns, amounts):
+            if col.period_end and any(abs((col.period_end - d).days) <= 3 for d in ctx.analysis.period.exact):
+                return amount
         return None
 
     def _text_figure_answer(self, ctx: Context, s: ScoredSentence, amount) -> Answer:

@@ -7,6 +7,7 @@ errors too: a misspelt `tolerence` would otherwise silently turn a tolerant chec
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
@@ -57,6 +58,9 @@ class _NumericExpect(_Expect):
             if isinstance(value, str):
                 raise ValueError(f"{value!r} is not a number (write it without commas or currency signs)")
             raise ValueError(f"{value!r} is not a number")
+        if value is not None and not math.isfinite(float(value)):
+            # YAML `.nan`/`.inf`: no answer could ever match (or miss) it.
+            raise ValueError(f"{value!r} is not a finite number")
         return value
 
     @field_validator("tolerance")
@@ -271,6 +275,8 @@ def load_evalset(path: Path, corpus: Path | None = None) -> EvalSet:
         data = yaml.load(text, Loader=_DecimalLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise EvalSetError(f"{where}: not YAML: {' '.join(str(exc).split())}") from exc
+    except RecursionError:
+        raise EvalSetError(f"{where}: not a set: lists or mappings nested too deeply") from None
     if not isinstance(data, dict):
         raise EvalSetError(f"{where}: not a mapping with 'filing' and 'questions' (got {type(data).__name__})")
 
@@ -300,6 +306,8 @@ def load_evalset(path: Path, corpus: Path | None = None) -> EvalSet:
             question = EvalQuestion.model_validate(raw)
         except ValidationError as exc:
             raise EvalSetError(f"{where}: {label}: {_describe(exc)}") from None
+        except RecursionError:
+            raise EvalSetError(f"{where}: {label}: nested too deeply") from None
         if question.id in seen:
             raise EvalSetError(f"{where}: {label}: duplicate id (also question #{seen[question.id]})")
         seen[question.id] = index

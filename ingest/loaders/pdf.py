@@ -12,7 +12,9 @@ inside text and two or more between columns, as in `pdftotext -layout` output.
 from __future__ import annotations
 
 import io
+import re
 import statistics
+import zlib
 
 from filingqa.ingest.errors import EmptyFile, FileTooLarge, IngestError
 from filingqa.ingest.loaders.text import clean_line, cover_facts
@@ -23,12 +25,18 @@ PHRASE_GAP_EM = 0.8  # a gap narrower than this (in font sizes) is a space insid
 COLUMN_SCALE = 0.85  # columns per median glyph width, below 1 so narrow-letter labels rarely overflow
 LINE_GAP_EM = 0.8  # a vertical gap wider than this adds one blank line
 MAX_COLUMN = 1000  # a hostile x coordinate must not make a gigabyte of spaces
+# A compressed stream that inflates to gigabytes (a "zip bomb" PDF) would be inflated in memory by
+# pdfminer; the streams are measured first, with bounded decompression, and such a file refused.
+MAX_STREAM_INFLATED = 64 * 1024 * 1024  # far above any page's content stream or embedded font
+MAX_TOTAL_INFLATED = 512 * 1024 * 1024
+_STREAM_START = re.compile(rb"stream\r?\n")
 
 
 def load_pdf(data: bytes, name: str) -> LoadedText:
     """Every page's layout text as one 'MAIN' document; encrypted/corrupt PDFs raise IngestError."""
     import pdfplumber  # imported here: it pulls in pdfminer, which the other formats never need
 
+    check_inflation(data, name)
     lines: list[str] = []
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
@@ -57,6 +65,27 @@ def load_pdf(data: bytes, name: str) -> LoadedText:
         form=form,
         date=when,
     )
+
+
+def check_inflation(data: bytes, name: str) -> None:
+    """Refuse a PDF whose compressed (Flate) streams inflate beyond the limits, before any is inflated
+    whole: each stream is decompressed with a cap on its output, so this costs bounded memory."""
+    total = 0
+    for match in _STREAM_START.finditer(data):
+        start = match.end()
+        end = data.find(b"endstream", start)
+        if end < 0:
+            end = len(data)
+        inflater = zlib.decompressobj()
+        try:
+            size = len(inflater.decompress(data[start:end], MAX_STREAM_INFLATED + 1))
+        except zlib.error:
+            continue  # not Flate data (or damaged): pdfminer decides what to make of it
+        if size > MAX_STREAM_INFLATED:
+            raise FileTooLarge(name, f"a compressed stream in the PDF inflates to more than {MAX_STREAM_INFLATED >> 20} MB (a decompression bomb?)")
+        total += size
+        if total > MAX_TOTAL_INFLATED:
+            raise FileTooLarge(name, f"the PDF's compressed streams inflate to more than {MAX_TOTAL_INFLATED >> 20} MB")
 
 
 def _reason(exc: Exception) -> str:

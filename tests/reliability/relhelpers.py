@@ -251,3 +251,31 @@ def check_known_answer(body: dict, question: str) -> None:
     value, scale, end, months = KNOWN[question]
     fig = body["figures"][0]
     assert (fig["value"], fig["scale"], fig["period"]["end"], fig["period"]["months"]) == (value, scale, end, months), (question, body["answer"])
+
+
+def make_pdf(lines: list[str], encrypted: bool = False) -> bytes:
+    """A minimal one-page PDF showing `lines` in Helvetica; `encrypted` adds a Standard security
+    handler whose user password is not empty (so no reader opens it without the password)."""
+    content = "BT /F1 10 Tf 72 720 Td 14 TL " + " ".join(f"({line.replace('(', '[').replace(')', ']')}) '" for line in lines) + " ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        f"<< /Length {len(content)} >>\nstream\n{content}\nendstream".encode(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    trailer = b"<< /Size %d /Root 1 0 R" % (len(objects) + 1 + encrypted)
+    if encrypted:
+        objects.append(b"<< /Filter /Standard /V 1 /R 2 /O <" + b"ab" * 32 + b"> /U <" + b"cd" * 32 + b"> /P -44 >>")
+        trailer += b" /Encrypt 6 0 R /ID [<00112233445566778899aabbccddeeff> <00112233445566778899aabbccddeeff>]"
+    trailer += b" >>"
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for n, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n" + trailer + b"\nstartxref\n%d\n%%%%EOF\n" % xref
+    return bytes(out)

@@ -53,9 +53,9 @@ def test_16_clients_at_once_get_identical_correct_answers(rel_server, rel_sample
 
 
 def test_asking_while_another_filing_is_being_ingested(rel_server, rel_sample, tmp_path) -> None:
-    # A filing big enough that embedding it takes a while: 400 paragraphs of distinct prose.
+    # A filing big enough that embedding it takes a while: 200 paragraphs of distinct prose.
     words = "revenue margin customers growth backlog pipeline licensing royalty clinical partner program quarter".split()
-    paragraphs = [f"Item {n}. " + " ".join(f"{words[(n * 7 + k) % len(words)]}{n}x{k}" for k in range(60)) + "." for n in range(400)]
+    paragraphs = [f"Item {n}. " + " ".join(f"{words[(n * 7 + k) % len(words)]}{n}x{k}" for k in range(60)) + "." for n in range(200)]
     big = ("BIG CORP\nFORM 8-K\n\n" + "\n\n".join(paragraphs)).encode()
     upload_done = threading.Event()
     upload_result: dict = {}
@@ -88,7 +88,7 @@ def test_asking_while_another_filing_is_being_ingested(rel_server, rel_sample, t
     t.join(600)
     r = upload_result["r"]
     assert r.status_code == 201, r.text
-    assert r.json()["embedded"] >= 100
+    assert r.json()["embedded"] >= 50
     assert answered_during >= 2, "no answer came back while the other filing was being ingested"
     with rel_server.client() as c:
         assert {f["name"] for f in c.get("/v1/filings").json()["filings"]} >= {"big-8k.txt"}

@@ -91,6 +91,10 @@ def score_rows(qvec: np.ndarray, qwords: frozenset[str], analysis: QuestionAnaly
         # ("net" qualifies everything), "Cost of sales" is not ("cost" is the point).
         label_weights = word_weights(entry.label_words, index, entry.head_words)
         label_cover = sum(label_weights[w] for w in label_hit) / (sum(label_weights.values()) or 1.0)
+        if entry.full_words != entry.label_words:
+            # A qualifier the question itself names ("EPS excluding one-time items") is the point.
+            full_weights = word_weights(entry.full_words, index, entry.head_words)
+            label_cover = max(label_cover, sum(full_weights[w] for w in qwords & entry.full_words) / (sum(full_weights.values()) or 1.0))
         # Weighted by rarity in this filing: the subject's name ("Junglee" in Amazon's 8-K about
         # it) is everywhere and says little; "licenses" says which row.
         covered = sum(weights[w] for w in hit) + sum(weights[b] if a in hit else weights[a] for a, b in alts if (a in hit) != (b in hit))
@@ -103,6 +107,11 @@ def score_rows(qvec: np.ndarray, qwords: frozenset[str], analysis: QuestionAnaly
                 score -= 0.3  # "GAAP EPS" is not the non-GAAP row; "basic" is not "diluted"
         if entry.primary:
             score += 0.06  # the statements themselves before notes and summaries that repeat them
+        # A caption the question does not name ("Georgia Power" over "Operating Revenues") makes
+        # the row one part among others; the unqualified row is the whole.
+        # A subsidiary named after the company ("Southern Power") is a part too, however much its
+        # name sounds like the question's "Southern Company".
+        score -= 0.04 * min(3, len(entry.section_words - qwords - index.name_words) + bool(entry.section_words & index.name_words))
         if bottom_line and _BOTTOM_LINE.match(entry.row.label):
             score += 0.08  # "how much profit did it make": unqualified, profit means the bottom line
         units = entry.units

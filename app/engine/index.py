@@ -31,6 +31,8 @@ class RowEntry:
     units: frozenset = frozenset()  # the units its cells carry (a column may fix its own)
     primary: bool = False  # in a primary financial statement (income, balance sheet, cash flows)
     head_words: frozenset[str] = frozenset()  # the label's words before "of"/"from"/"on"
+    full_words: frozenset[str] = frozenset()  # the label's words, qualifiers included
+    section_words: frozenset[str] = frozenset()  # its caption's words ("Georgia Power")
 
 
 @dataclass
@@ -61,6 +63,8 @@ class FilingIndex:
     section_words: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
+_WHOLE = frozenset(content_words("consolidated total company"))  # captions that name the whole, not a part
+_FOOTNOTE_REF = re.compile(r"\((?:see )?notes?[^)]*\)|\((?:\w|\d{1,2})\)", re.IGNORECASE)
 _HEAD = re.compile(r"\s+(?:of|from|on|for|in|to|by|attributable)\s+", re.IGNORECASE)
 _PRIMARY = re.compile(
     r"^\W*(?:unaudited\s+)?(?:condensed\s+)?(?:consolidated\s+)?(?:condensed\s+)?(?:statements?|balance sheets?)\b", re.IGNORECASE
@@ -86,7 +90,19 @@ def build_index(filing: Filing, label_texts: list[str], label_vectors: np.ndarra
             units = frozenset(col.unit or row.unit for col, v in zip(table.columns, row.values) if v is not None) or frozenset({row.unit})
             head = frozenset(content_words(_HEAD.split(core_label(row.label), maxsplit=1)[0])) - name_words
             rows.append(
-                RowEntry(table, row, words - name_words, label_words - name_words, position.get(row.label, 0), position.get(ctx, position.get(row.label, 0)), units, primary, head)
+                RowEntry(
+                    table,
+                    row,
+                    words - name_words,
+                    label_words - name_words,
+                    position.get(row.label, 0),
+                    position.get(ctx, position.get(row.label, 0)),
+                    units,
+                    primary,
+                    head,
+                    frozenset(content_words(_FOOTNOTE_REF.sub("", row.label))) - name_words,
+                    frozenset(content_words(row.section or "")) - _WHOLE,
+                )
             )
     sentences = split_sentences(filing)
     df: Counter[str] = Counter()

@@ -210,19 +210,24 @@ def parse_table(raw: RawTable, context: list[str], table_id: str, document_scale
             label = " ".join(chain + ([label] if label else []))
         # Captions nest under the last ALL-CAPS one: "Basic" under "EARNINGS/ (LOSS) PER COMMON
         # SHARE" is the basic per-share block, not just "Basic".
+        stem_caption = None
         for caption in pending_label:
             stem = _STEM_CAPTION.sub("", caption)
             if _STEM_CAPTION.search(caption):
-                continue  # "Basic Earnings Per Share-": names only the dashed items under it
+                stem_caption = stem  # "Basic Earnings Per Share-" or "Georgia Power -": see below
+                continue
             if _is_major(caption):
                 major = section = caption
             else:
                 section = f"{major} {caption}" if major else caption
         pending_label = []
         # "Net Income - Excluding One-Time Items" then "- As Reported": a dashed sub-item takes
-        # the stem of the line item above it (or of the caption it sits under).
+        # the stem of the line item above it (or of the caption it sits under). A dashed caption
+        # over plain rows ("Georgia Power -" over "Operating Revenues") heads them as a section.
         if _DASH_ITEM.match(label) and stem:
             label = f"{stem} {label}"
+        elif stem_caption:
+            section = f"{major} {stem_caption}" if major else stem_caption
         else:
             m = _STEM.match(label)
             if m:

@@ -17,7 +17,7 @@ DEV = ROOT.parent / "shared" / "evalsets"
 HOLDOUT = ROOT / "evalsets"  # our own sets over filings no dev set covers: a floor against overfitting
 DEV_MIN_PASS = 0.95
 HOLDOUT_MIN_PASS = 0.75
-HOLDOUT_MAX_WRONG = 3
+HOLDOUT_MAX_WRONG = 2
 
 
 def run_eval(sets: list[Path], min_pass: float, tmp_path: Path, corpus_dir: Path) -> tuple[subprocess.CompletedProcess, list[dict]]:

@@ -130,7 +130,12 @@ def pick_amount(
         # "$0.39 ... in the 2018 second quarter compared with $0.40 ... in the 2017 second
         # quarter": the amount told of the asked year is the one nearest its mention.
         asked = [m.start() for m in re.finditer(str(year), sentence)]
-        others = [m.start() for m in re.finditer(r"(?<!\d)(?:19|20)\d{2}(?!\d)", sentence) if m.group(0) != str(year)]
+        # Only when another year is told with its own amount is the sentence a comparison.
+        others = [
+            m.start()
+            for m in re.finditer(r"(?<!\d)(?:19|20)\d{2}(?!\d)", sentence)
+            if m.group(0) != str(year) and any(0 <= m.start() - a.end <= 40 for a in amounts)
+        ]
         if asked and others:
             return min(amounts, key=lambda a: min(abs(p - a.end) for p in asked))
     if year is not None and current_year is not None and year in (current_year, current_year - 1):

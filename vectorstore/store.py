@@ -175,6 +175,21 @@ def _cached_systems(forget_except: set[str] | None = None) -> set[str]:
         return set()
 
 
+def _forget_system(data_dir: str | None) -> None:
+    """Close and forget Chroma's cached System of an embedded store, so the next client reopens it."""
+    if data_dir is None:
+        return
+    try:
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        system = SharedSystemClient._identifier_to_system.pop(str(data_dir), None)
+        SharedSystemClient._identifier_to_refcount.pop(str(data_dir), None)
+        if system is not None:
+            system.stop()
+    except Exception:
+        pass
+
+
 def _snapshot(data_dir: str) -> str | None:
     """A private copy of the embedded store in a temporary directory, to read from when the data
     directory cannot be opened for writing (Chroma writes at open). None when there is nothing to copy."""
@@ -212,17 +227,19 @@ class FilingStore:
     def _unavailable(self, exc: Exception) -> StoreUnavailable:
         self._client = None
         self._collections.clear()
-        return StoreUnavailable(_explain(exc, self._where()))
+        if not self.config.chroma_url and _is_storage_error(exc):
+            _forget_system(self.config.data_dir if not self._read_only else None)  # reopen for real next time
+        return StoreUnavailable(_explain(exc, self._where(), None if self.config.chroma_url else self.config.data_dir))
 
     def _open_client(self):
         try:
-            client = make_client(self.config)
+            client = self._open_writable()
             self._read_only = None
             return client
         except Exception as exc:
             if self.config.chroma_url or not _is_storage_error(exc):
                 raise
-            why = _explain(exc, self._where())
+            why = _explain(exc, self._where(), self.config.data_dir)
             snapshot = _snapshot(self.config.data_dir)
             if snapshot is None:
                 raise
@@ -230,6 +247,20 @@ class FilingStore:
             log.warning("%s; reading a copy of the store (%s) until it can be written again", why, snapshot)
             self._read_only = why
             return client
+
+    def _open_writable(self):
+        """The client of the configured backend; for the embedded store, after a read that makes Chroma
+        apply its log (which fails, for one, when the disk is full)."""
+        client = make_client(self.config)
+        if not self.config.chroma_url:
+            try:
+                for col in client.list_collections():
+                    if col.name in (FILINGS, CHUNKS):
+                        client.get_collection(col.name).get(limit=1, include=[])
+            except Exception:
+                _forget_system(self.config.data_dir)
+                raise
+        return client
 
     def _collection(self, name: str):
         try:
@@ -253,13 +284,24 @@ class FilingStore:
                 raise self._unavailable(exc) from exc
             raise
 
+    def _read(self, name: str, op: str, **kwargs):
+        """A read of collection `name`. If the store cannot even be read in place (a full disk stops
+        Chroma applying its log), it is read once more, from the read-only copy the reopen falls back to."""
+        for attempt in (1, 2):
+            try:
+                return self._call(getattr(self._collection(name), op), **kwargs)
+            except StoreUnavailable as exc:
+                cause = exc.__cause__
+                if attempt == 2 or self.config.chroma_url or self._read_only or cause is None or not _is_storage_error(cause):
+                    raise
+
     def _check_writable(self) -> None:
         """Before a write: a store opened read-only (a copy) is retried, and refused while it still fails."""
         self._collection(FILINGS)
         if not self._read_only:
             return
         try:  # the real data directory again: space may have been freed, the mount made writable
-            client = make_client(self.config)
+            client = self._open_writable()
         except Exception as exc:
             if not _is_storage_error(exc):
                 raise self._unavailable(exc) from exc
@@ -274,7 +316,7 @@ class FilingStore:
         return self._read_only
 
     def ping(self) -> None:
-        self._call(lambda: self._collection(FILINGS).count())
+        self._read(FILINGS, "count")
         self._recover_once()
 
     @property
@@ -550,7 +592,7 @@ class FilingStore:
 
     # -- reads -----------------------------------------------------------------------------
     def _record(self, filing_id: str) -> dict | None:
-        got = self._call(self._collection(FILINGS).get, ids=[filing_id], include=["metadatas"])
+        got = self._read(FILINGS, "get", ids=[filing_id], include=["metadatas"])
         return got["metadatas"][0] if got["ids"] else None
 
     @property
@@ -567,7 +609,7 @@ class FilingStore:
 
     def list_filings(self) -> list[FilingSummary]:
         self._recover_once()
-        got = self._call(self._collection(FILINGS).get, include=["metadatas"])
+        got = self._read(FILINGS, "get", include=["metadatas"])
         out = [
             FilingSummary(id=i, name=m.get("name", ""), chunks=int(m.get("chunks", 0)), facts=int(m.get("facts", 0)), tables=int(m.get("tables", 0)), company=m.get("company") or None, form=m.get("form") or None)
             for i, m in zip(got["ids"], got["metadatas"])
@@ -579,7 +621,7 @@ class FilingStore:
         if cached is not None:
             return cached
         self._recover_once()
-        got = self._call(self._collection(FILINGS).get, ids=[filing_id], include=["documents"])
+        got = self._read(FILINGS, "get", ids=[filing_id], include=["documents"])
         if not got["ids"]:
             return None
         filing = _decode_filing(got["documents"][0])
@@ -593,9 +635,8 @@ class FilingStore:
         texts = label_texts(filing)
         ids = [_label_id(filing.id, t) for t in texts]
         vectors = np.zeros((len(texts), 384), dtype=np.float32)
-        col = self._collection(LABELS)
         for k in range(0, len(ids), self.max_batch):
-            got = self._call(col.get, ids=ids[k : k + self.max_batch], include=["embeddings"])
+            got = self._read(LABELS, "get", ids=ids[k : k + self.max_batch], include=["embeddings"])
             pos = {i: n for n, i in enumerate(ids)}
             for i, vec in zip(got["ids"], got["embeddings"]):
                 vectors[pos[i]] = np.asarray(vec, dtype=np.float32)
@@ -607,19 +648,18 @@ class FilingStore:
         return index
 
     def search_chunks(self, vector: np.ndarray, filing_id: str, k: int = 6) -> list[tuple[Chunk, float]]:
-        col = self._collection(CHUNKS)
-        got = self._call(col.query, query_embeddings=[vector.tolist()], n_results=k, where={"filing_id": filing_id}, include=["documents", "metadatas", "distances"])
+        got = self._read(CHUNKS, "query", query_embeddings=[vector.tolist()], n_results=k, where={"filing_id": filing_id}, include=["documents", "metadatas", "distances"])
         out = []
         for cid, doc, meta, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0]):
             out.append((_chunk_from(cid, doc, meta), 1.0 - float(dist)))
         return out
 
     def filing_chunks(self, filing_id: str) -> list[Chunk]:
-        got = self._call(self._collection(CHUNKS).get, where={"filing_id": filing_id}, include=["documents", "metadatas"])
+        got = self._read(CHUNKS, "get", where={"filing_id": filing_id}, include=["documents", "metadatas"])
         return sorted((_chunk_from(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])), key=lambda c: c.line_start)
 
     def count(self, collection: str) -> int:
-        return int(self._call(self._collection(collection).count))
+        return int(self._read(collection, "count"))
 
 
 def _embed_text(chunk: Chunk) -> str:
@@ -644,11 +684,12 @@ def _chunk_from(cid: str, doc: str, meta: dict) -> Chunk:
     )
 
 
-_STORAGE_WORDS = ("no space left", "disk is full", "database or disk is full", "read-only", "readonly", "permission denied", "unable to open database")
+_STORAGE_WORDS = ("no space left", "disk is full", "read-only", "readonly", "permission denied", "unable to open database", "failed to apply logs")
 
 
-def _is_storage_error(exc: Exception) -> bool:
-    """The data directory cannot be written: read-only, full, or not ours."""
+def _is_storage_error(exc: BaseException) -> bool:
+    """The data directory cannot be written: read-only, full, or not ours. (Chroma reports a full disk
+    while it applies its log as "Failed to apply logs to the metadata segment".)"""
     text = f"{type(exc).__name__} {exc}".lower()
     return isinstance(exc, PermissionError) or any(w in text for w in _STORAGE_WORDS)
 
@@ -664,10 +705,19 @@ def _is_backend_error(exc: Exception) -> bool:
     )
 
 
-def _explain(exc: Exception, where: str) -> str:
+def _disk_full(data_dir: str | None) -> bool:
+    import shutil
+
+    try:
+        return data_dir is not None and shutil.disk_usage(data_dir).free < 8 * 1024 * 1024
+    except OSError:
+        return False
+
+
+def _explain(exc: BaseException, where: str, data_dir: str | None = None) -> str:
     """What went wrong with the backend, in words a person can act on."""
     text = f"{type(exc).__name__} {exc}".lower()
-    if any(w in text for w in ("no space left", "disk is full")):
+    if any(w in text for w in ("no space left", "disk is full")) or ("apply logs" in text and _disk_full(data_dir)):
         return f"{where} cannot be written: the disk is full (no space left on device)"
     if any(w in text for w in ("read-only", "readonly")):
         return f"{where} cannot be written: the data directory is read-only"

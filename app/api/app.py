@@ -135,6 +135,54 @@ class ServerLock:
         return None
 
 
+class _Redact(logging.Filter):
+    """Replaces a secret in every log record that passes, in its message, its arguments (kept in their
+    places: uvicorn's access formatter reads them by position) and its traceback text."""
+
+    MASK = "[redacted]"
+
+    def __init__(self, secret: str):
+        super().__init__()
+        self.secret = secret
+
+    def _clean(self, value: object) -> object:
+        if isinstance(value, str):
+            return value.replace(self.secret, self.MASK)
+        if not isinstance(value, (int, float)) and self.secret in str(value):
+            return str(value).replace(self.secret, self.MASK)
+        return value
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            record.msg = self._clean(record.msg)
+            if isinstance(record.args, tuple):
+                record.args = tuple(self._clean(a) for a in record.args)
+            elif isinstance(record.args, dict):
+                record.args = {k: self._clean(v) for k, v in record.args.items()}
+            if record.exc_info and not record.exc_text:
+                record.exc_text = logging.Formatter().formatException(record.exc_info)
+            if record.exc_text:
+                record.exc_text = record.exc_text.replace(self.secret, self.MASK)
+            if record.stack_info:
+                record.stack_info = record.stack_info.replace(self.secret, self.MASK)
+        except Exception:  # never let redaction lose a log line
+            pass
+        return True
+
+
+def redact_in_logs(secret: str) -> None:
+    """Keep `secret` out of every log line: on the loggers and handlers of the server's logging
+    (uvicorn's access log prints paths with their query strings) and of FilingQA's."""
+    if len(secret) < 4:
+        return
+    names = ("", "uvicorn", "uvicorn.error", "uvicorn.access", "filingqa", "filingqa.api", "filingqa.ui", "filingqa.store", "fastapi", "gradio", "httpx")
+    for name in names:
+        logger = logging.getLogger(name)
+        for target in (logger, *logger.handlers):
+            if not any(isinstance(f, _Redact) and f.secret == secret for f in target.filters):
+                target.addFilter(_Redact(secret))
+
+
 def already_running(data_dir: str, holder: str | None) -> str:
     return (
         f"another FilingQA server ({holder or 'a running process'}) is using the embedded store in {data_dir}. "
@@ -155,6 +203,8 @@ def create_app(service: FilingService | None = None, settings: Settings | None =
     async def lifespan(app: FastAPI):
         if lock is not None:
             lock.acquire()
+        if settings.api_key:
+            redact_in_logs(settings.api_key)  # here: after the server has configured its logging
         readiness.start()
         try:
             yield

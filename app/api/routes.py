@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -10,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 
 from filingqa.app.api.auth import require_write_key
@@ -99,8 +101,13 @@ _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]+")
 
 
 def clean_name(filename: str | None) -> str:
-    """The name a filing is stored under: the upload's base name, without path or control characters."""
+    """The name a filing is stored under: the upload's base name, without path, control or invisible
+    formatting characters (a right-to-left override could make `exe.txt` read as `txt.exe`).
+
+    It is only ever a label: nothing is written to disk under it (a filing is stored under its id, a
+    hash of its bytes), and every page that shows it escapes it."""
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if unicodedata.category(c) not in ("Cf", "Cs", "Co", "Cn"))
     name = _UNSAFE.sub("_", name).strip(" .")
     return name[:200] or "upload"
 
@@ -125,7 +132,10 @@ def healthz(request: Request) -> Response:
         filings = service.store.count(FILINGS)
     except StoreUnavailable as exc:
         raise ApiError(503, str(exc), {"store": store}, headers={"Retry-After": "5"}) from exc
-    return JSONResponse({"status": "ok", "store": store, "filings": filings, "processes": "one (threads for concurrency)" if not settings.chroma_url else "any (Chroma server)"})
+    body = {"status": "ok", "store": store, "filings": filings, "processes": "one (threads for concurrency)" if not settings.chroma_url else "any (Chroma server)"}
+    if service.store.read_only:  # the data directory is read-only or full: answers work, uploads get 503
+        body["read_only"] = service.store.read_only
+    return JSONResponse(body)
 
 
 # -- filings -------------------------------------------------------------------------------
@@ -152,6 +162,12 @@ async def upload_filing(request: Request, service: Service, _auth: Annotated[Non
         form = await request.form(max_files=1, max_fields=20)
     except MultiPartException as exc:
         raise ApiError(400, f"malformed multipart body: {exc.message}") from exc
+    except StarletteHTTPException as exc:  # Starlette turns MultiPartException into a bare 400
+        if exc.status_code != 400 or isinstance(exc, ApiError | BodyTooLarge):
+            raise
+        cause = exc.__context__.__cause__ if exc.__context__ is not None else None
+        why = str(cause).strip() if cause is not None and str(cause).strip() else str(exc.detail)
+        raise ApiError(400, f"malformed multipart body: {why}", {"expected": "multipart/form-data with the file in the field `file` (a part's header lines, file name included, are limited to 4 KB)"}) from exc
     try:
         upload = form.get("file")
         if not isinstance(upload, UploadFile):

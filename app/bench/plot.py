@@ -56,7 +56,7 @@ def plot(results: dict, out: Path) -> Path:
         mem.set_ylim(bottom=0)
         lines = right.get_legend_handles_labels()
         more = mem.get_legend_handles_labels()
-        right.legend(lines[0] + more[0], lines[1] + more[1], fontsize=8, loc="upper left")
+        right.legend(lines[0] + more[0], lines[1] + more[1], fontsize=7, loc="center", bbox_to_anchor=(0.5, 0.36), framealpha=0.9)
     right.set_title("Latency and memory as the store grows")
 
     m = results.get("machine", {})

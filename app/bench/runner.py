@@ -572,11 +572,12 @@ def run_bench(cfg: BenchConfig, embeddings=None, log=_log) -> dict:
     if cfg.write:
         cfg.json_out.parent.mkdir(parents=True, exist_ok=True)
         cfg.json_out.write_text(json.dumps(results, indent=1) + "\n")
+        cfg.json_out.with_suffix(".md").write_text(format_markdown(results))
+        log(f"wrote {cfg.json_out} and {cfg.json_out.with_suffix('.md').name}")
         if cfg.plot:
             from filingqa.app.bench.plot import plot
 
-            results_plot = plot(results, cfg.plot_out)
-            log(f"wrote {cfg.json_out} and {results_plot}")
+            log(f"wrote {plot(results, cfg.plot_out)}")
     return results
 
 
@@ -692,6 +693,54 @@ def format_table(r: dict) -> str:
         mark = {True: "ok  ", False: "MISS", None: "n/a "}[t["ok"]]
         lines.append(f"  {mark} {name}: {t['value']} (limit {t['limit']})")
     return "\n".join(lines)
+
+
+def format_markdown(r: dict) -> str:
+    """The README's results table: the issue's criteria, measured, with the machine they ran on."""
+
+    def f(v, digits=1):
+        return "—" if v is None else (f"{v:,.{digits}f}" if isinstance(v, float) else str(v))
+
+    m = r.get("machine", {})
+    a, b, ing, h = r.get("answer", {}), r.get("baseline", {}), r.get("ingest", {}), r.get("http", {})
+    scale = [s for s in r.get("scale", []) if s.get("figure_p50_ms") is not None]
+    t = r.get("targets", {})
+
+    def ok(name):
+        hit = next((v for k, v in t.items() if k.startswith(name)), None)
+        return {True: "yes", False: "**no**", None: "—"}[None if hit is None else hit["ok"]]
+
+    loads = m.get("load_average_by_phase") or {}
+    rows = [
+        ("figure answer p50 / p95 (n)", f"{f(a.get('figure', {}).get('p50_ms'))} / {f(a.get('figure', {}).get('p95_ms'))} ms ({a.get('figure', {}).get('n')})", f"≤ baseline p50, < 20 ms", f"{ok('figure_p50_at_most')} / {ok('figure_p50_under_20')}"),
+        ("derived answer p50 / p95 (n)", f"{f(a.get('derived', {}).get('p50_ms'))} / {f(a.get('derived', {}).get('p95_ms'))} ms ({a.get('derived', {}).get('n')})", "", ""),
+        ("narrative answer p50 / p95 (n)", f"{f(a.get('narrative', {}).get('p50_ms'))} / {f(a.get('narrative', {}).get('p95_ms'))} ms ({a.get('narrative', {}).get('n')})", "≤ 2 × baseline p50", ok("narrative")),
+        ("abstention p50 / p95 (n)", f"{f(a.get('abstain', {}).get('p50_ms'))} / {f(a.get('abstain', {}).get('p95_ms'))} ms ({a.get('abstain', {}).get('n')})", "", ""),
+        ("baseline: embed + Chroma top-4 (langchain-chroma)", f"{f(b.get('p50_ms'))} / {f(b.get('p95_ms'))} ms ({b.get('n')})", "", ""),
+        ("query embedding alone p50", f"{f(r.get('answer_detail', {}).get('components', {}).get('embed_query', {}).get('p50_ms'))} ms", "", ""),
+        ("ingest: filings, chunks, time", f"{ing.get('filings')} filings, {ing.get('chunks')} chunks, {f(ing.get('seconds'))} s ({f(ing.get('chunks_per_s'), 2)} chunks/s)", "", ""),
+        ("ingest time inside the embedding model", f"{f(ing.get('embed_share'), 2)} (CPU time: {f(ing.get('embed_share_cpu'), 2)})", "≥ 0.8", ok("embed_share")),
+        ("re-ingest unchanged: time, texts embedded", f"{f(ing.get('reingest_unchanged_s'))} s ({f(ing.get('reingest_ratio'), 3)} of the first), {ing.get('reingest_model_texts')}", "< 1/10, 0", f"{ok('reingest_under')} / {ok('reingest_embeds')}"),
+        (f"HTTP, {h.get('clients')} clients, {h.get('store_filings')} filings stored", "skipped" if h.get("skipped") else f"{f(h.get('requests_per_s'))} req/s, p50 {f(h.get('p50_ms'))} ms", "", ""),
+    ]
+    if len(scale) >= 2:
+        s0, s1 = scale[0], scale[-1]
+        rows.append((f"figure p50, {s0['filings']} → {s1['filings']} filings", f"{f(s0['figure_p50_ms'])} → {f(s1['figure_p50_ms'])} ms (without the query embedding: {f(s0.get('figure_engine_p50_ms'))} → {f(s1.get('figure_engine_p50_ms'))} ms)", "< 2×", ok("figure_p50_growth")))
+        rows.append((f"narrative p50, {s0['filings']} → {s1['filings']} filings", f"{f(s0['narrative_p50_ms'])} → {f(s1['narrative_p50_ms'])} ms", "", ""))
+    rows += [
+        ("peak RSS: server with 50 filings / bench process", f"{f(h.get('server_peak_rss_mb'), 0)} / {f(r.get('peak_rss_mb'), 0)} MB", "< 1.5 GB", f"{ok('server_peak_rss')} / {ok('peak_rss')}"),
+        ("cold start: `filingqa ask`, start to answer", f"{f(r.get('cold_start_s'))} s", "< 15 s", ok("cold_start")),
+        ("`filingqa --help` / `filingqa tables` (torch not imported)", f"{f((r.get('cold_start', {}).get('help') or {}).get('seconds'), 2)} / {f((r.get('cold_start', {}).get('tables') or {}).get('seconds'), 2)} s", "< 1 s", f"{ok('help')} / {ok('tables')}"),
+    ]
+    out = [
+        f"Machine: {m.get('cores')} cores ({m.get('cpu')}), {m.get('memory_gb')} GB, Python {m.get('python_full') or m.get('python')}, torch {m.get('torch')}; "
+        f"load average (1 min) by phase: {', '.join(f'{k} {v[0]}' for k, v in loads.items() if v) or '—'}.",
+        "",
+        "| measure | result | target | met |",
+        "| --- | --- | --- | --- |",
+    ]
+    out += [f"| {a_} | {b_} | {c_} | {d_} |" for a_, b_, c_, d_ in rows]
+    return "\n".join(out) + "\n"
 
 
 def run_from_args(args) -> int:

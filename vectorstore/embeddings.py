@@ -39,7 +39,7 @@ class MiniLMEmbeddings(Embeddings):
         self.batch_size = batch_size
         self._path = path
         self._model = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entered by _encode_one's fallback to encode
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
         self.embedded_texts = 0  # how many texts this instance has run through the model
 
@@ -69,13 +69,39 @@ class MiniLMEmbeddings(Embeddings):
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.encode(texts).tolist()
 
+    def _encode_one(self, text: str) -> np.ndarray:
+        """One text through the transformer and pooling directly: the same vector as `encode`,
+        without sentence-transformers' per-call module walk (about 1.7 ms of a 16 ms query)."""
+        model = self.model
+        transformer, pooling = model[0], model[1]
+        import torch
+
+        with self._lock, torch.inference_mode():
+            # One short text gains nothing from a second thread and loses badly when the other
+            # core is busy (16 ms against 300 ms measured under load); batches keep their threads.
+            threads = torch.get_num_threads()
+            torch.set_num_threads(1)
+            try:
+                features = transformer.tokenizer([text], padding=True, truncation=True, max_length=transformer.max_seq_length, return_tensors="pt")
+                tokens = transformer.auto_model(**features).last_hidden_state
+            finally:
+                torch.set_num_threads(threads)
+            if getattr(pooling, "pooling_mode", None) == "mean" or getattr(pooling, "pooling_mode_mean_tokens", False):
+                mask = features["attention_mask"].unsqueeze(-1).to(tokens.dtype)
+                vector = (tokens * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            else:  # another pooling than MiniLM's mean: take the general path
+                return self.encode([text])[0]
+            vector = torch.nn.functional.normalize(vector, p=2, dim=1)
+            self.embedded_texts += 1
+        return vector[0].numpy().astype(np.float32)
+
     def query_vector(self, text: str) -> np.ndarray:
         """One query's vector, cached: analysts ask the same question of many filings."""
         hit = self._queries.get(text)
         if hit is not None:
             self._queries.move_to_end(text)
             return hit
-        vector = self.encode([text])[0]
+        vector = self._encode_one(text)
         self._queries[text] = vector
         if len(self._queries) > QUERY_CACHE_SIZE:
             self._queries.popitem(last=False)

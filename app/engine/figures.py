@@ -48,8 +48,17 @@ def word_weights(words: frozenset[str], index: FilingIndex, head: frozenset[str]
 
     "net" and "total" qualify nearly every line item and weigh least; a label's head words
     (before "of", "from", "on": "Cost" of sales) weigh double, since they say what the row is."""
-    top = max(index.idf.values(), default=1.0)
+    top = index.top_idf
     return {w: (0.25 * top if w in _GENERIC else max(index.idf.get(w, top), 0.25 * top)) * (2.0 if w in head else 1.0) for w in words}
+
+
+def label_weights(words: frozenset[str], index: FilingIndex, head: frozenset[str]) -> dict[str, float]:
+    """word_weights for a row's label words, computed once per filing."""
+    key = (words, head)
+    hit = index.weight_cache.get(key)
+    if hit is None:
+        hit = index.weight_cache[key] = word_weights(words, index, head)
+    return hit
 
 
 def question_words(question: str, index: FilingIndex) -> frozenset[str]:
@@ -89,11 +98,11 @@ def score_rows(qvec: np.ndarray, qwords: frozenset[str], analysis: QuestionAnaly
         label_hit = qwords & entry.label_words
         # How much of the label the question names, by rarity: "Net sales" is named by "sales"
         # ("net" qualifies everything), "Cost of sales" is not ("cost" is the point).
-        label_weights = word_weights(entry.label_words, index, entry.head_words)
-        label_cover = sum(label_weights[w] for w in label_hit) / (sum(label_weights.values()) or 1.0)
+        weights_l = label_weights(entry.label_words, index, entry.head_words)
+        label_cover = sum(weights_l[w] for w in label_hit) / (sum(weights_l.values()) or 1.0)
         if entry.full_words != entry.label_words:
             # A qualifier the question itself names ("EPS excluding one-time items") is the point.
-            full_weights = word_weights(entry.full_words, index, entry.head_words)
+            full_weights = label_weights(entry.full_words, index, entry.head_words)
             label_cover = max(label_cover, sum(full_weights[w] for w in qwords & entry.full_words) / (sum(full_weights.values()) or 1.0))
         # Weighted by rarity in this filing: the subject's name ("Junglee" in Amazon's 8-K about
         # it) is everywhere and says little; "licenses" says which row.

@@ -61,6 +61,8 @@ class FilingIndex:
     idf: dict[str, float] = field(default_factory=dict)
     name_words: frozenset[str] = frozenset()
     section_words: dict[str, frozenset[str]] = field(default_factory=dict)
+    top_idf: float = 1.0  # the rarest word's weight, for words the filing never uses
+    weight_cache: dict = field(default_factory=dict)  # label weights, which no question changes
 
 
 _WHOLE = frozenset(content_words("consolidated total company"))  # captions that name the whole, not a part
@@ -111,7 +113,7 @@ def build_index(filing: Filing, label_texts: list[str], label_vectors: np.ndarra
     n = max(1, len(sentences))
     idf = {w: math.log(1 + n / (1 + c)) for w, c in df.items()}
     section_words = {s.title: frozenset(content_words(s.title, drop_periods=False)) for s in filing.sections}
-    return FilingIndex(filing, rows, columns, label_vectors, sentences, idf, name_words, section_words)
+    return FilingIndex(filing, rows, columns, label_vectors, sentences, idf, name_words, section_words, max(idf.values(), default=1.0))
 
 
 _QUALIFIERS = re.compile(

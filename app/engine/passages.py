@@ -76,8 +76,7 @@ def score_sentences(
         return []
     # A word the filing never uses weighs most: if the question turns on it ("dividend",
     # "guidance"), no sentence here can answer, and coverage must show that.
-    unseen = max(index.idf.values(), default=1.0)
-    weights = {w: index.idf.get(w, unseen) for w in qwords}
+    weights = {w: index.idf.get(w, index.top_idf) for w in qwords}
     total = sum(weights.values()) or 1.0
     expects = _expects(question)
     out = []
@@ -122,8 +121,7 @@ def item_coverage(question: str, sentence: Sentence, index: FilingIndex) -> floa
     words = [w for w in dict.fromkeys(content_words(_PARENTHESIS.sub(" ", question))) if w not in index.name_words]
     if not words:
         return 1.0
-    top = max(index.idf.values(), default=1.0)
-    weights = {w: index.idf.get(w, top) for w in words}
+    weights = {w: index.idf.get(w, index.top_idf) for w in words}
     said = set(sentence.words) | index.section_words.get(sentence.section or "", frozenset()) | sentence.lead
     return sum(weights[w] for w in words if w in said) / (sum(weights.values()) or 1.0)
 

@@ -13,13 +13,14 @@ import dataclasses
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from filingqa.app.engine import derived as derived_ops
 from filingqa.app.engine.generation import NarrativePhraser
-from filingqa.app.engine.figures import FactMatch, RowMatch, confident, find_facts
+from filingqa.app.engine.figures import FactMatch, RowMatch, confident, decisive, find_facts
 from filingqa.app.engine.index import FilingIndex, Sentence, build_index
 from filingqa.app.engine.model import Answer, AnswerKind, Citation, Figure, FigureSource, PeriodRef
 from filingqa.app.engine.passages import MIN_SENTENCE_SCORE, ScoredSentence, item_coverage, score_sentences, signature, with_neighbours
@@ -64,10 +65,18 @@ class Context:
     question: str
     prepared: Prepared
     analysis: QuestionAnalysis
-    qvec: np.ndarray
+    embed: Callable[[str], np.ndarray]
     started: float
     notes: list[str] = field(default_factory=list)
     retrieved: list[tuple[int, int]] | None = None
+    _qvec: np.ndarray | None = None
+
+    @property
+    def qvec(self) -> np.ndarray:
+        """The question's vector, embedded on first use: a figure that words alone settle needs none."""
+        if self._qvec is None:
+            self._qvec = self.embed(self.question)
+        return self._qvec
 
 
 def _calendar(filing: Filing) -> FiscalCalendar:
@@ -148,8 +157,7 @@ class AnswerEngine:
         started = time.perf_counter()
         prepared = self.prepare(filing_id)
         analysis = analyse(question, prepared.calendar)
-        qvec = self.embeddings.query_vector(question)
-        return Context(question, prepared, analysis, qvec, started)
+        return Context(question, prepared, analysis, self.embeddings.query_vector, started)
 
     def respond(self, ctx: Context) -> Answer:
         answer = None
@@ -172,8 +180,16 @@ class AnswerEngine:
 
     # -- figure ----------------------------------------------------------------------
     def _facts(self, ctx: Context, analysis: QuestionAnalysis | None = None) -> tuple[list[FactMatch], list[RowMatch]]:
+        """Candidate facts. Words first: when they settle the row beyond what the model's
+        similarity could change (it weighs at most SEMANTIC_WEIGHT), the question is never
+        embedded; otherwise the one query vector joins in."""
         p = ctx.prepared
-        return find_facts(ctx.qvec if analysis is None else self.embeddings.query_vector(analysis.text), analysis or ctx.analysis, p.index, p.calendar)
+        analysis = analysis or ctx.analysis
+        matches, rows = find_facts(None, analysis, p.index, p.calendar)
+        if decisive(matches):
+            return matches, rows
+        qvec = ctx.qvec if analysis is ctx.analysis else self.embeddings.query_vector(analysis.text)
+        return find_facts(qvec, analysis, p.index, p.calendar)
 
     def figure(self, ctx: Context) -> Answer | None:
         matches, rows = self._facts(ctx)

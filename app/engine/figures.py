@@ -20,6 +20,7 @@ from filingqa.ingest.model import Column, Fact, Period, Unit
 
 MIN_LABEL_SCORE = 0.50
 MIN_QUESTION_COVER = 0.6
+SEMANTIC_WEIGHT = 0.35  # the most the model's similarity can add to a row's score
 
 
 @dataclass
@@ -82,8 +83,9 @@ def alternatives(question: str) -> list[tuple[str, str]]:
     return out
 
 
-def score_rows(qvec: np.ndarray, qwords: frozenset[str], analysis: QuestionAnalysis, index: FilingIndex) -> list[RowMatch]:
-    sims = index.label_vectors @ qvec if len(index.label_vectors) else np.zeros(0)
+def score_rows(qvec: np.ndarray | None, qwords: frozenset[str], analysis: QuestionAnalysis, index: FilingIndex) -> list[RowMatch]:
+    """Rows by how well they name the question; without `qvec`, by words alone (similarity 0)."""
+    sims = index.label_vectors @ qvec if qvec is not None and len(index.label_vectors) else np.zeros(len(index.label_vectors))
     alts = [pair for pair in alternatives(analysis.text) if set(pair) <= qwords]
     weights = word_weights(qwords, index)
     total_weight = sum(weights.values()) or 1.0
@@ -110,7 +112,7 @@ def score_rows(qvec: np.ndarray, qwords: frozenset[str], analysis: QuestionAnaly
         question_cover = covered / total_weight
         # Word evidence in both directions carries most of the weight: the model's similarity
         # is informative but flat for short labels ("U.S." under "COMPARABLE SALES").
-        score = 0.35 * sem + 0.35 * label_cover + 0.30 * question_cover
+        score = SEMANTIC_WEIGHT * sem + 0.35 * label_cover + 0.30 * question_cover
         for a, b in _OPPOSITE_STEMS:
             if (a in qwords and b in words and b not in qwords) or (b in qwords and a in words and a not in qwords):
                 score -= 0.3  # "GAAP EPS" is not the non-GAAP row; "basic" is not "diluted"
@@ -178,7 +180,7 @@ def default_period(pq: PeriodQuery, periods: list[Period]) -> PeriodQuery:
     return PeriodQuery(exact=[latest], months=(pq.months or (months[0] if months else None)), instant=pq.instant)
 
 
-def find_facts(qvec: np.ndarray, analysis: QuestionAnalysis, index: FilingIndex, calendar: FiscalCalendar, top_rows: int = 25) -> tuple[list[FactMatch], list[RowMatch]]:
+def find_facts(qvec: np.ndarray | None, analysis: QuestionAnalysis, index: FilingIndex, calendar: FiscalCalendar, top_rows: int = 25) -> tuple[list[FactMatch], list[RowMatch]]:
     """Candidate facts, best first, and the best rows whatever their periods (for abstention)."""
     qwords = question_words(analysis.text, index)
     rows = score_rows(qvec, qwords, analysis, index)[:top_rows]
@@ -206,6 +208,16 @@ def find_facts(qvec: np.ndarray, analysis: QuestionAnalysis, index: FilingIndex,
             matches.append(FactMatch(fact, cell_match, label_score + (0.02 if row.verified else 0.0), ps))
     matches.sort(key=lambda m: m.score, reverse=True)
     return matches, rows
+
+
+def decisive(matches: list[FactMatch]) -> bool:
+    """Scored without the model: is the best confident fact ahead of every other row's facts by
+    more than similarity could add? Then the model cannot change the answer."""
+    best = next((m for m in matches if confident(m)), None)
+    if best is None:
+        return False
+    row = (best.fact.table, best.fact.line)
+    return all(m.score <= best.score - SEMANTIC_WEIGHT for m in matches if (m.fact.table, m.fact.line) != row)
 
 
 def confident(match: FactMatch) -> bool:

@@ -196,6 +196,11 @@ def main(argv: list[str] | None = None) -> int:
     except LookupError as exc:  # UnknownFiling
         print(f"filingqa: error: no filing with id {exc}", file=sys.stderr)
         return 1
+    except RuntimeError as exc:  # StoreUnavailable: the Chroma server is down, the disk full, ...
+        if type(exc).__name__ not in {"StoreUnavailable", "StoreWriteError"}:
+            raise
+        print(f"filingqa: error: {exc}", file=sys.stderr)
+        return 3
     except BrokenPipeError:
         return 0
 

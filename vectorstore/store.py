@@ -16,7 +16,7 @@ So after a crash the store is as if the interrupted ingest never started, or as 
 Re-running the same ingest resumes instead: the chunks already written are reused (nothing is
 embedded twice) and the result is exactly that of a clean ingest.
 
-Every read and write goes to Chroma in slices of at most its max batch size.
+Every write (and every lookup by id) goes to Chroma in slices within its max batch size.
 
 Test hook: FILINGQA_TEST_PAUSE_AT=<stage>[,<stage>...] makes the process stop (sleep) at the named
 points of an ingest or delete, so tests can kill it there deterministically; see `_pause`.
@@ -190,19 +190,41 @@ def _forget_system(data_dir: str | None) -> None:
         pass
 
 
+SNAPSHOT_PREFIX = "filingqa-readonly-"
+
+
 def _snapshot(data_dir: str) -> str | None:
     """A private copy of the embedded store in a temporary directory, to read from when the data
-    directory cannot be opened for writing (Chroma writes at open). None when there is nothing to copy."""
+    directory cannot be opened for writing (Chroma writes at open). None when there is nothing to copy.
+    The copy is named after this process: it goes at exit, or when a later process finds its owner dead."""
     import atexit
     import shutil
     import tempfile
 
     if not os.path.isfile(os.path.join(data_dir, "chroma.sqlite3")):
         return None
-    target = tempfile.mkdtemp(prefix="filingqa-readonly-")
+    _sweep_dead_snapshots(tempfile.gettempdir())
+    target = tempfile.mkdtemp(prefix=f"{SNAPSHOT_PREFIX}{os.getpid()}-")
     atexit.register(shutil.rmtree, target, True)
     shutil.copytree(data_dir, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.lock"))
     return target
+
+
+def _sweep_dead_snapshots(tmp: str) -> None:
+    """Remove copies left by processes that died without cleaning up (kill -9, or a server that
+    exits by re-raising SIGTERM, which skips atexit)."""
+    import shutil
+
+    try:
+        names = os.listdir(tmp)
+    except OSError:
+        return
+    for name in names:
+        if not name.startswith(SNAPSHOT_PREFIX):
+            continue
+        pid = name[len(SNAPSHOT_PREFIX) :].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not os.path.exists(f"/proc/{pid}"):
+            shutil.rmtree(os.path.join(tmp, name), ignore_errors=True)
 
 
 class FilingStore:
@@ -218,6 +240,7 @@ class FilingStore:
         self._marks: dict[str, dict] = {}  # this process's markers, by filing id
         self._recovered = False
         self._read_only: str | None = None
+        self._snapshots: list[str] = []  # read-only copies made by this store
         self._backend_key = config.chroma_url or os.path.abspath(config.data_dir)
 
     # -- backend ---------------------------------------------------------------------------
@@ -246,7 +269,20 @@ class FilingStore:
             client = make_client(StoreConfig(data_dir=snapshot, batch_size=self.config.batch_size))
             log.warning("%s; reading a copy of the store (%s) until it can be written again", why, snapshot)
             self._read_only = why
+            self._snapshots.append(snapshot)
             return client
+
+    def close(self) -> None:
+        """Release what this store holds beyond its data: the read-only copies it made, if any."""
+        import shutil
+
+        for snapshot in self._snapshots:
+            _forget_system(snapshot)
+            shutil.rmtree(snapshot, ignore_errors=True)
+        self._snapshots.clear()
+        if self._read_only:
+            self._client = None
+            self._collections.clear()
 
     def _open_writable(self):
         """The client of the configured backend; for the embedded store, after a read that makes Chroma

@@ -209,6 +209,8 @@ def create_app(service: FilingService | None = None, settings: Settings | None =
         try:
             yield
         finally:
+            with contextlib.suppress(Exception):
+                service.store.close()  # a read-only copy of the store, if one was made
             if lock is not None:
                 lock.release()
 

@@ -14,6 +14,7 @@ __all__ = ["load_text"]
 
 def load_text(data: bytes, name: str) -> LoadedText:
     """Load any supported filing file; raises IngestError (or a subclass) when it cannot."""
+    data = _from_utf16(data)
     match detect_format(data, name):
         case Format.PDF:
             from filingqa.ingest.loaders.pdf import load_pdf
@@ -31,3 +32,14 @@ def load_text(data: bytes, name: str) -> LoadedText:
             from filingqa.ingest.loaders.text import load_plain_text
 
             return load_plain_text(data, name)
+
+
+def _from_utf16(data: bytes) -> bytes:
+    """Text saved as UTF-16 with its byte-order mark ("Unicode" in Windows editors) as UTF-8, so it
+    reads like any other text rather than as binary (its NUL bytes)."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            return data  # not UTF-16 after all: detection says what it is
+    return data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from filingqa.ingest.model import LoadedText, RawRow, RawTable, Table
@@ -93,12 +94,13 @@ def _document_at(loaded: LoadedText, line: int) -> str | None:
 
 def extract_tables(loaded: LoadedText, raws: list[RawTable] | None = None) -> list[Table]:
     tables: list[Table] = []
+    statements = _scale_statements(loaded)
     for raw in raws if raws is not None else find_raw_tables(loaded):
         context = _context(loaded, raw, tables)
         if raw.continues and tables:
             # The split-off block has no title of its own: it is the table above, continued.
             context = [tables[-1].title + " (continued)", *[c for c in context if _SCALE_WORD.search(c)][-1:]]
-        table = parse_table(raw, context, table_id=f"t{len(tables) + 1}", document_scale=_document_scale(loaded, raw))
+        table = parse_table(raw, context, table_id=f"t{len(tables) + 1}", document_scale=_document_scale(loaded, raw, statements))
         if table is not None and not is_navigation(table):
             tables.append(table)
     return tables
@@ -107,16 +109,20 @@ def extract_tables(loaded: LoadedText, raws: list[RawTable] | None = None) -> li
 _SCALE_STATEMENT = re.compile(r"\b(?:dollars|amounts|\$)\s+in\s+(?:thousands|millions|billions)\b|\(in\s+(?:thousands|millions|billions)\b", re.IGNORECASE)
 
 
-def _document_scale(loaded: LoadedText, raw: RawTable) -> str | None:
+def _scale_statements(loaded: LoadedText) -> list[int]:
+    """Line numbers that state a scale, in order: read once, so each table's look-up is a bisect."""
+    return [n for n, line in enumerate(loaded.lines, start=1) if len(line) < 400 and _SCALE_STATEMENT.search(line)]
+
+
+def _document_scale(loaded: LoadedText, raw: RawTable, statements: list[int]) -> str | None:
     """The nearest statement of scale anywhere above the table in its document."""
     first = 1
     for doc in loaded.documents:
         if doc.line_start <= raw.line_start <= doc.line_end:
             first = doc.line_start
-    for n in range(raw.line_start - 1, first - 1, -1):
-        line = loaded.lines[n - 1]
-        if len(line) < 400 and _SCALE_STATEMENT.search(line):
-            return line
+    k = bisect.bisect_left(statements, raw.line_start) - 1
+    if k >= 0 and statements[k] >= first:
+        return loaded.lines[statements[k] - 1]
     return None
 
 

@@ -9,20 +9,29 @@ from relhelpers import API_KEY, SAMPLE, CleanIngest, Server, make_server, upload
 
 
 # -- fixtures ---------------------------------------------------------------------------------
+@pytest.fixture(scope="session", autouse=True)
+def _started_early(tmp_path_factory):
+    """The clean reference ingest and the shared server start when the session does, in the
+    background: their model loads overlap each other and the first tests."""
+    clean = CleanIngest(tmp_path_factory.mktemp("clean-reference") / "data")
+    srv = make_server(tmp_path_factory.mktemp("rel-server"), api_key=API_KEY).launch()
+    yield clean, srv
+    srv.stop()
+    if clean.proc.poll() is None:
+        clean.proc.kill()
+
+
 @pytest.fixture(scope="session")
-def clean_reference(tmp_path_factory) -> CleanIngest:
+def clean_reference(_started_early) -> CleanIngest:
     """The sample ingested by `filingqa ingest` into a fresh store (started in the background;
     `.get()` -> (data dir, report, dump))."""
-    return CleanIngest(tmp_path_factory.mktemp("clean-reference") / "data")
+    return _started_early[0]
 
 
 @pytest.fixture(scope="session")
-def rel_server(tmp_path_factory) -> Server:
+def rel_server(_started_early) -> Server:
     """One shared server: embedded store, an API key, the default upload limit (50 MB)."""
-    srv = make_server(tmp_path_factory.mktemp("rel-server"), api_key=API_KEY)
-    srv.start()
-    yield srv
-    srv.stop()
+    return _started_early[1].wait_ready()
 
 
 @pytest.fixture(scope="session")

@@ -14,12 +14,12 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "samples" / "immunogen-8k-2005-02-03.txt"
@@ -87,11 +87,15 @@ def filings_json(data_dir: Path) -> list[dict]:
     return json.loads(run_cli("filings", "--json", env=env_for(data_dir)).stdout)["filings"]
 
 
+_DUMP_LOCK = threading.Lock()
+
+
 def dump_stores(*data_dirs: Path) -> list[dict]:
     """Each store's collections: ids, documents and metadata (volatile timestamps left out), filing
     records as their facts. Read with Chroma in this process, which then closes the store again so
     that the next subprocess has it to itself."""
-    return [_dump(Path(d)) for d in data_dirs]
+    with _DUMP_LOCK:  # Chroma's client cache is not thread-safe
+        return [_dump(Path(d)) for d in data_dirs]
 
 
 def _dump(data_dir: Path) -> dict:
@@ -110,7 +114,7 @@ def _dump(data_dir: Path) -> dict:
             got = client.get_collection(name).get(include=["documents", "metadatas"])
             rows = {}
             for i, doc, meta in zip(got["ids"], got["documents"], got["metadatas"]):
-                meta = {k: v for k, v in (meta or {}).items() if k not in ("ingested_at", "touched", "started")}
+                meta = {k: v for k, v in (meta or {}).items() if k not in ("ingested_at", "touched", "started", "parser")}
                 if name == "filingqa-filings":
                     filing = _decode_filing(doc)
                     doc = {"facts": sorted(f.model_dump_json() for f in filing.facts()), "lines": len(filing.lines), "tables": len(filing.tables)}

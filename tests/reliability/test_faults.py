@@ -152,17 +152,8 @@ def test_a_read_only_data_directory_serves_answers_and_refuses_writes_clearly(tm
     shutil.copytree(ref_dir, data)
     read_only = f"mount --bind {data} {data} && mount -o remount,ro,bind {data} {data} || exit 99\n"
 
-    # The command line: a clear error at ingest, exit 2; the listing still works.
-    other = tmp_path / "other.txt"
-    other.write_text("ACME CORP\n\nNet sales were $5 million.\n")
-    script = read_only + f'{FILINGQA} ingest {other} --json; echo "rc=$?@@"; {FILINGQA} filings --json; echo @@\n'
-    r = subprocess.run(["unshare", "-m", "sh", "-c", script], env=env_for(data), capture_output=True, text=True, timeout=300, cwd=ROOT)
-    ingest_rc, listed = _script_outputs(r.stdout)
-    assert ingest_rc == "rc=2" and "Traceback" not in r.stderr
-    assert f"not stored: the store in {data} cannot be written: the data directory is read-only" in r.stderr
-    assert [f["id"] for f in json.loads(listed)["filings"]] == [report["id"]]
-
-    # The server: ready, answers, and a 503 naming the cause for writes.
+    # The server: ready, answers, and a 503 naming the cause for uploads and deletes (the command line's
+    # `filingqa ingest` says the same and exits 2: see the full-disk test for that path).
     port = free_port()
     srv = Server(port=port, data_dir=data, log_path=tmp_path / "server.log", env=env_for(data))
     srv.launch(cmd=["unshare", "-m", "sh", "-c", read_only + f"exec {FILINGQA} serve --port {port}"])
@@ -180,3 +171,6 @@ def test_a_read_only_data_directory_serves_answers_and_refuses_writes_clearly(tm
     finally:
         srv.stop()
     assert data_of(dump_stores(data)[0]) == data_of(ref)  # untouched
+    import tempfile
+
+    assert not list(Path(tempfile.gettempdir()).glob(f"filingqa-readonly-{srv.proc.pid}-*"))  # the copy went with the server

@@ -6,7 +6,6 @@ beyond loopback at run time (checked with the network denied and every connectio
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys

@@ -29,7 +29,6 @@ _US_DATE = re.compile(r"\b(?P<month>\d{1,2})/(?P<day>\d{1,2})/(?P<year>(?:19|20)
 # "December 31," with its year on another header line.
 _MONTH_DAY = re.compile(_MONTH_RE + r"\s+(?P<day>\d{1,2})\b(?!\s*,?\s*(?:19|20)\d{2})", re.IGNORECASE)
 _YEAR = re.compile(r"(?<![\d,.$])(?P<year>(?:19|20)\d{2})(?![\d,.%])")
-_FISCAL_YEAR = re.compile(r"\b(?:fiscal|fy)\s*(?:year\s*)?'?(?P<year>(?:19|20)?\d{2})\b", re.IGNORECASE)
 
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -131,17 +130,4 @@ def find_durations(text: str) -> list[Duration]:
             continue
         out.append(dur)
         last_end = pos
-    return out
-
-
-def parse_duration(text: str) -> Duration | None:
-    durations = find_durations(text)
-    return durations[0] if durations else None
-
-
-def fiscal_years(text: str) -> list[int]:
-    out = []
-    for m in _FISCAL_YEAR.finditer(text):
-        y = int(m["year"])
-        out.append(y + 2000 if y < 100 else y)
     return out

@@ -712,7 +712,7 @@ def format_markdown(r: dict) -> str:
 
     loads = m.get("load_average_by_phase") or {}
     rows = [
-        ("figure answer p50 / p95 (n)", f"{f(a.get('figure', {}).get('p50_ms'))} / {f(a.get('figure', {}).get('p95_ms'))} ms ({a.get('figure', {}).get('n')})", f"≤ baseline p50, < 20 ms", f"{ok('figure_p50_at_most')} / {ok('figure_p50_under_20')}"),
+        ("figure answer p50 / p95 (n)", f"{f(a.get('figure', {}).get('p50_ms'))} / {f(a.get('figure', {}).get('p95_ms'))} ms ({a.get('figure', {}).get('n')})", "≤ baseline p50, < 20 ms", f"{ok('figure_p50_at_most')} / {ok('figure_p50_under_20')}"),
         ("derived answer p50 / p95 (n)", f"{f(a.get('derived', {}).get('p50_ms'))} / {f(a.get('derived', {}).get('p95_ms'))} ms ({a.get('derived', {}).get('n')})", "", ""),
         ("narrative answer p50 / p95 (n)", f"{f(a.get('narrative', {}).get('p50_ms'))} / {f(a.get('narrative', {}).get('p95_ms'))} ms ({a.get('narrative', {}).get('n')})", "≤ 2 × baseline p50", ok("narrative")),
         ("abstention p50 / p95 (n)", f"{f(a.get('abstain', {}).get('p50_ms'))} / {f(a.get('abstain', {}).get('p95_ms'))} ms ({a.get('abstain', {}).get('n')})", "", ""),

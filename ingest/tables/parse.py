@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass, field
 from datetime import date
 
 from filingqa.ingest.model import Column, RawCell, RawRow, RawTable, RejectedRow, Row, Scale, Table, Unit
@@ -62,15 +61,6 @@ _UNIT_HINT = re.compile(
     re.IGNORECASE,
 )
 _SCALE_LETTERS = {"thousand": Scale.THOUSANDS, "million": Scale.MILLIONS, "billion": Scale.BILLIONS, "k": Scale.THOUSANDS, "m": Scale.MILLIONS, "b": Scale.BILLIONS}
-
-
-@dataclass
-class ParsedRow:
-    line: int
-    label: str
-    cells: list[RawCell | None]
-    section: str | None
-    amounts: list[Amount | None] = field(default_factory=list)
 
 
 def find_scale(texts: list[str]) -> tuple[Scale, Scale | None]:
@@ -193,7 +183,6 @@ def parse_table(raw: RawTable, context: list[str], table_id: str, document_scale
     major: str | None = None
     stem: str | None = None
     pending_label: list[str] = []
-    table_text = " ".join(context[-3:] + header_lines_text)
     for row, label, values in body:
         row_text = " ".join(c.text for c in row.cells)
         if not values:
@@ -255,7 +244,7 @@ def parse_table(raw: RawTable, context: list[str], table_id: str, document_scale
             rejected.append(RejectedRow(line=row.line, text=row_text, reason="; ".join(problems) + "; no value is guessed"))
             continue
         own = [a for a, col in zip(amounts, columns) if col.unit is None]
-        unit, row_scale = _unit(label, own, scale, share_scale, section, table_text)
+        unit, row_scale = _unit(label, own, scale, share_scale, section)
         rows.append(
             Row(
                 label=label,
@@ -536,7 +525,7 @@ def _fill_from_title(columns: list[Column], title: str) -> None:
             col.fiscal_year = None
 
 
-def _unit(label: str, amounts: list[Amount | None], scale: Scale, share_scale: Scale | None, section: str | None, table_text: str) -> tuple[Unit, Scale]:
+def _unit(label: str, amounts: list[Amount | None], scale: Scale, share_scale: Scale | None, section: str | None) -> tuple[Unit, Scale]:
     present = [a for a in amounts if a is not None and not a.dash]
     hint_unit, hint_scale = _header_unit(label)
     if hint_unit:

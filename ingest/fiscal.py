@@ -2,6 +2,7 @@
 
 "Second quarter of fiscal 2005" means different months for ImmunoGen (year ends June 30), Apple
 (late September) and Buckle (around February 1). The calendar is read, in order of trust, from:
+  0. the filer's XBRL cover tag dei:CurrentFiscalYearEndDate, when the filing is inline XBRL;
   1. the text naming a fiscal quarter or half together with its end date ("the three-month period
      ended December 31, 2004 - the second quarter ... of the Company's 2005 fiscal year");
   2. a "fiscal year ended/ending <date>" phrase, or an SGML header's FISCAL YEAR END (MMDD);
@@ -75,7 +76,11 @@ def _calendar(month: int, day: int, source: str) -> FiscalCalendar:
     return FiscalCalendar(end_month=month, end_day=day, named_by_start=month in (1, 2) or (month == 3 and day <= 5), source=source)
 
 
-def read_calendar(lines: list[str], tables: list[Table]) -> FiscalCalendar:
+def read_calendar(lines: list[str], tables: list[Table], dei_year_end: str | None = None) -> FiscalCalendar:
+    if dei_year_end:
+        # The filer's own dei:CurrentFiscalYearEndDate ('MM-DD') outranks anything read from prose.
+        month, day = (int(x) for x in dei_year_end.split("-"))
+        return _calendar(month, day, source="dei:CurrentFiscalYearEndDate")
     text = "\n".join(lines)
     flat = re.sub(r"\s+", " ", text)
     # 1. A named fiscal quarter next to the date it ended.

@@ -13,6 +13,8 @@ from enum import Enum
 
 from pydantic import BaseModel, Field
 
+from filingqa.ingest.xbrl.model import Dei, XbrlCoverage, XbrlInstance, XbrlRef
+
 
 class Scale(str, Enum):
     """The multiplier a table states for its amounts ("in thousands")."""
@@ -81,11 +83,13 @@ class RawCell(BaseModel):
     text: str
     start: int
     end: int
+    xbrl: str | None = Field(default=None, description="id of the inline-XBRL fact the cell prints (its first, outermost tag)")
 
 
 class RawRow(BaseModel):
     line: int
     cells: list[RawCell]
+    xbrl: list[str] = Field(default=[], description="ids of every tagged number in the row, label cells included")
 
 
 class RawTable(BaseModel):
@@ -111,6 +115,7 @@ class LoadedText(BaseModel):
     company: str | None = None
     form: str | None = None
     date: dt.date | None = None
+    xbrl: XbrlInstance | None = Field(default=None, description="the filer's XBRL tags, when the filing has them")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -156,6 +161,7 @@ class Row(BaseModel):
     is_total: bool = False
     section: str | None = Field(default=None, description="the caption rows above it, e.g. 'Revenues:'")
     texts: list[str | None] = Field(default=[], description="each value as the filing prints it")
+    xbrl: list[XbrlRef | None] = Field(default=[], description="the filer's tag on each value cell, aligned with values; [] when none")
 
 
 class RejectedRow(BaseModel):
@@ -197,6 +203,7 @@ class Table(BaseModel):
             scale=Scale.UNITS if col.unit in (Unit.PERCENT, Unit.USD_PER_SHARE) else (col.scale or row.scale),
             line=row.line,
             verified=row.verified,
+            xbrl=row.xbrl[i] if i < len(row.xbrl) else None,
         )
 
     def facts(self) -> list["Fact"]:
@@ -220,6 +227,7 @@ class Fact(BaseModel):
     scale: Scale
     line: int
     verified: bool = False
+    xbrl: XbrlRef | None = Field(default=None, description="the filer's tag on this cell: concept, context, dimensions, agrees")
 
 
 class Filing(BaseModel):
@@ -236,6 +244,8 @@ class Filing(BaseModel):
     sections: list[Section] = []
     lines: list[str]
     tables: list[Table] = []
+    dei: Dei | None = Field(default=None, description="the cover facts the filer tags in XBRL, when it does")
+    xbrl: XbrlCoverage | None = Field(default=None, description="how the filer's XBRL tags met the parsed tables")
 
     def facts(self) -> list[Fact]:
         return [fact for table in self.tables for fact in table.facts()]

@@ -12,6 +12,7 @@ from filingqa.ingest.model import Filing
 from filingqa.ingest.sections import find_sections
 from filingqa.ingest.tables import extract_tables, find_raw_tables
 from filingqa.ingest.tables.parse import date_change_columns
+from filingqa.ingest.xbrl.link import link_tables
 
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024
 
@@ -31,18 +32,24 @@ def parse_filing(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> 
         raise EmptyFile(name, "no readable text in the file")
     raws = find_raw_tables(loaded)
     tables = extract_tables(loaded, raws)
-    calendar = read_calendar(loaded.lines, tables)
+    dei = loaded.xbrl.dei if loaded.xbrl is not None and not loaded.xbrl.dei.empty() else None
+    calendar = read_calendar(loaded.lines, tables, dei_year_end=dei.fiscal_year_end if dei else None)
     resolve_fiscal_columns(tables, calendar)
     for table in tables:
         date_change_columns(table.columns)
+    # After the columns are dated: the check compares each tagged cell's period with its column's.
+    coverage = link_tables(tables, raws, loaded.xbrl)
+    # The dei cover facts are the filer's own attested statement of who, what form and when.
     return Filing(
         id=filing_id(data),
         name=name,
         format=loaded.format,
-        company=loaded.company,
-        form=loaded.form,
-        date=loaded.date,
+        company=(dei and dei.company) or loaded.company,
+        form=(dei and dei.form) or loaded.form,
+        date=(dei and dei.period_end) or loaded.date,
         fiscal_year_end=calendar.key(),
+        dei=dei,
+        xbrl=coverage,
         documents=loaded.documents,
         sections=find_sections(loaded.lines, loaded.documents, raws),
         lines=loaded.lines,

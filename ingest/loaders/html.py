@@ -9,7 +9,8 @@ EDGAR HTML is machine-made and has quirks this module absorbs once, here:
   (or the `%` of a ratio) in the next cell: those pieces are merged back onto their number.
 - Layout tables (one cell of text, footnote tables with no second column) are plain text.
 - Inline XBRL carries a hidden `ix:header` block of machine facts, which is not text to show;
-  its `dei:` facts do give the company, form and period cheaply.
+  its tags are read beside the text (`filingqa.ingest.xbrl.read`): the `dei:` facts give the
+  company, form and period, and each table cell records the id of the fact it prints.
 The walk is iterative (no recursion limit), and cells analysed are capped so hostile input
 (millions of cells, huge colspans, deep nesting) costs bounded time.
 """
@@ -23,8 +24,10 @@ from datetime import date
 from lxml import etree
 
 from filingqa.ingest.errors import EmptyFile, IngestError
-from filingqa.ingest.loaders.text import cover_facts, decode_bytes, parse_date
+from filingqa.ingest.loaders.text import cover_facts, decode_bytes
 from filingqa.ingest.model import Document, Format, LoadedText, RawCell, RawRow, RawTable
+from filingqa.ingest.xbrl.model import XbrlInstance
+from filingqa.ingest.xbrl.read import read_inline
 
 MAX_CELLS = 200_000  # table cells analysed per document; beyond this tables render as plain text
 MAX_TABLE_NESTING = 6  # tables nested deeper than this are plain text
@@ -52,7 +55,6 @@ _CURRENCY_ONLY = re.compile(r"[$€£¥]|US\$|C\$")
 _CLOSER_ONLY = re.compile(r"\)|%|\)%|%\)|\)\s*%|%\s*\)")
 _AMOUNT_START = re.compile(r"[(\-\u2013\u2014.]?\s*\d|[-\u2013\u2014]+$|\(\s*[-\u2013\u2014]")  # what a `$` can prefix
 _AMOUNT_END = re.compile(r"(?:\d|\(\s*\d[\d,.]*|[-\u2013\u2014])\s*\)?$")  # what a `)`/`%` can close
-_DEI_FACTS = {"dei:entityregistrantname": "company", "dei:documenttype": "form", "dei:documentperiodenddate": "date"}
 
 
 def _collapse(text: str) -> str:
@@ -84,6 +86,7 @@ class RenderedHtml:
     company: str | None = None
     form: str | None = None
     date: date | None = None
+    xbrl: XbrlInstance | None = None
 
 
 @dataclass
@@ -91,6 +94,7 @@ class _Renderer:
     lines: list[str] = field(default_factory=list)
     tables: list[RawTable] = field(default_factory=list)
     cells_left: int = MAX_CELLS
+    anchors: dict = field(default_factory=dict)  # page element -> id of the XBRL fact it prints
     _buf: list[str] = field(default_factory=list)
     _text_seen: int = 0  # count of non-blank text pieces, to spot empty (spacer) blocks
 
@@ -188,6 +192,7 @@ class _Renderer:
             return False
         rows = _table_rows(table)
         grid_rows: list[list[RawCell]] = []
+        row_tags: list[list[str]] = []  # every tagged number in each row, label cells included
         occupied: list[list[int]] = []  # [start, end, rows_left] from rowspans above
         for tr in rows:
             cells = []
@@ -207,15 +212,17 @@ class _Renderer:
                 span = _int_attr(td, "colspan", MAX_COLSPAN)
                 rowspan = _int_attr(td, "rowspan", MAX_ROWSPAN)
                 text = _flat_text(td)
-                cells.append((text, col, col + span, rowspan))
+                tags = [self.anchors[n] for n in td.iter() if n in self.anchors] if self.anchors else []
+                cells.append((text, col, col + span, rowspan, tags))
                 col += span
             for slot in occupied:
                 slot[2] -= 1
             occupied = [slot for slot in occupied if slot[2] > 0]
-            for _, start, end, rowspan in cells:
+            for _, start, end, rowspan, _ in cells:
                 if rowspan > 1 and len(occupied) < MAX_ACTIVE_ROWSPANS:
                     occupied.append([start, end, rowspan - 1])
-            grid_rows.append(merge_cells([(text, start, end) for text, start, end, _ in cells]))
+            grid_rows.append(merge_cells([(text, start, end, tags[0] if tags else None) for text, start, end, _, tags in cells]))
+            row_tags.append([t for *_, tags in cells for t in tags])
         if not any(len(row) >= 2 for row in grid_rows):
             return False
 
@@ -225,11 +232,11 @@ class _Renderer:
         if caption is not None and (caption_text := _flat_text(caption)):
             self.lines.append(caption_text)
         raw_rows = []
-        for cells in grid_rows:
+        for cells, tags in zip(grid_rows, row_tags):
             if not cells:
                 continue
             self.lines.append("  ".join(cell.text for cell in cells))
-            raw_rows.append(RawRow(line=len(self.lines), cells=cells))
+            raw_rows.append(RawRow(line=len(self.lines), cells=cells, xbrl=tags))
         self.tables.append(RawTable(line_start=raw_rows[0].line, line_end=raw_rows[-1].line, rows=raw_rows, grid="html"))
         self.blank()
         return True
@@ -258,37 +265,41 @@ def _merged_spans(occupied: list[list[int]]) -> list[list[int]]:
     return merged
 
 
-def merge_cells(cells: list[tuple[str, int, int]]) -> list[RawCell]:
+def merge_cells(cells: list[tuple]) -> list[RawCell]:
     """Put split amounts back together and drop empty cells (the rest keep their positions).
 
     `$` joins the next non-empty cell to its right; `)`, `%`, `)%`, `%)` join the previous one,
     which repairs Workiva's `(1,234` + `)` and `12.5` + `%`. Both only when the neighbour is an
     amount: a header row can have a lone `$` over the dollar column next to "% of Net Sales".
+    Each cell is (text, start, end) or (text, start, end, xbrl fact id); a merged cell keeps
+    its number's fact id.
     """
     out: list[list] = []
     pending: list | None = None  # a currency sign waiting for its amount
-    for text, start, end in cells:
+    for text, start, end, *rest in cells:
+        tag = rest[0] if rest else None
         if not text:
             continue
         if _CURRENCY_ONLY.fullmatch(text):
             if pending is not None:
                 out.append(pending)
-            pending = [text, start, end]
+            pending = [text, start, end, tag]
             continue
         if _CLOSER_ONLY.fullmatch(text) and pending is None and out and _AMOUNT_END.search(out[-1][0]):
             out[-1][0] += text.replace(" ", "")
             out[-1][2] = max(out[-1][2], end)
+            out[-1][3] = out[-1][3] or tag
             continue
         if pending is not None:
             if _AMOUNT_START.match(text):
-                text, start = pending[0] + text, pending[1]
+                text, start, tag = pending[0] + text, pending[1], tag or pending[3]
             else:
                 out.append(pending)
             pending = None
-        out.append([text, start, end])
+        out.append([text, start, end, tag])
     if pending is not None:
         out.append(pending)
-    return [RawCell(text=text, start=start, end=end) for text, start, end in out]
+    return [RawCell(text=text, start=start, end=end, xbrl=tag) for text, start, end, tag in out]
 
 
 def _flat_text(el, keep_layout: bool = False) -> str:
@@ -316,21 +327,6 @@ def _flat_text(el, keep_layout: bool = False) -> str:
     return text if keep_layout else _collapse(text)
 
 
-def _dei_facts(root) -> dict:
-    """Company/form/period from inline-XBRL `dei:` facts (they sit in the hidden header)."""
-    found: dict = {}
-    for el in root.iter("ix:nonnumeric"):
-        key = _DEI_FACTS.get((el.get("name") or "").lower())
-        if key and key not in found:
-            text = _collapse("".join(el.itertext()))
-            value = parse_date(text) if key == "date" else text
-            if value:
-                found[key] = value
-        if len(found) == len(_DEI_FACTS):
-            break
-    return found
-
-
 def parse_html(text: str):
     """Parse HTML or XHTML text into an lxml tree; None when there is no markup to speak of."""
     text = _XML_DECLARATION.sub("", text, count=1)
@@ -350,15 +346,17 @@ def render_html(text: str) -> RenderedHtml:
     root = parse_html(text)
     if root is None:
         return RenderedHtml(lines=[], raw_tables=[])
-    facts = _dei_facts(root)
-    renderer = _Renderer()
+    instance, anchors = read_inline(root)
+    renderer = _Renderer(anchors=anchors)
     renderer.render(root)
+    dei = instance.dei if instance is not None else None
     return RenderedHtml(
         lines=renderer.lines,
         raw_tables=renderer.tables,
-        company=facts.get("company"),
-        form=facts.get("form"),
-        date=facts.get("date"),
+        company=dei.company if dei else None,
+        form=dei.form if dei else None,
+        date=dei.period_end if dei else None,
+        xbrl=instance,
     )
 
 
@@ -377,6 +375,7 @@ def load_html(data: bytes, name: str) -> LoadedText:
             company=rendered.company or company,
             form=rendered.form or form,
             date=rendered.date or when,
+            xbrl=rendered.xbrl,
         )
     except ValueError as exc:  # pydantic validation: should not happen, but never leak it
         raise IngestError(name, f"could not build the document model: {exc}") from exc

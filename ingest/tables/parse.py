@@ -10,7 +10,7 @@ import calendar
 import re
 from datetime import date
 
-from filingqa.ingest.model import Column, RawCell, RawRow, RawTable, RejectedRow, Row, Scale, Table, Unit
+from filingqa.ingest.model import Column, RawCell, RawRow, RawTable, RejectedRow, Row, Scale, Table, Unit, XbrlRef
 from filingqa.ingest.numbers import Amount, MalformedNumber, is_currency_only, parse_amount
 from filingqa.ingest.periods import MONTHS, find_dates, find_durations, find_month_days, find_years
 from filingqa.ingest.tables.columns import CHANGE_WORDS, assign_header_cells, column_count, column_spans, place_values
@@ -97,7 +97,7 @@ def _is_value_cell(cell: RawCell) -> bool:
 
 def _clean_cell(cell: RawCell) -> RawCell:
     text = _NOISE.sub("", cell.text).strip()
-    return cell if text == cell.text else RawCell(text=text, start=cell.start, end=cell.end)
+    return cell if text == cell.text else cell.model_copy(update={"text": text})
 
 
 def _split_row(row: RawRow) -> tuple[str, list[RawCell]]:
@@ -252,6 +252,8 @@ def parse_table(raw: RawTable, context: list[str], table_id: str, document_scale
                 scale=row_scale,
                 values=[a.value if a is not None else None for a in amounts],
                 texts=[c.text if c is not None else None for c in slots],
+                # The tag ids only; the XBRL linker fills in concept, context and the cross-check.
+                xbrl=[XbrlRef(id=c.xbrl) if c is not None and c.xbrl else None for c in slots] if any(c is not None and c.xbrl for c in slots) else [],
                 line=row.line,
                 is_total=unlabeled_total or bool(_TOTAL.match(label)),
                 section=section,

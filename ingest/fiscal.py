@@ -147,6 +147,18 @@ def resolve_fiscal_columns(tables: list[Table], calendar: FiscalCalendar) -> Non
             c.period_end = min(close, key=lambda d: abs((d - approx).days)) if close else approx
 
 
+def undate_future_years(tables: list[Table], reported_until: date) -> None:
+    """A column headed by a bare year after the filing's attested period end ("2024  2025 ...
+    Thereafter" in a 2023 10-K) is not a period the filing reports: it is the year a payment falls
+    due in a maturity schedule, as of the balance-sheet date. Such columns keep their label (which
+    names the year) but no period, so no question about fiscal 2024 finds them as its results."""
+    for t in tables:
+        for c in t.columns:
+            if c.kind == "value" and c.months is None and c.weeks is None and c.period_end and _BARE_YEAR.match(c.label):
+                if (c.period_end - reported_until).days > 10:
+                    c.period_end, c.fiscal_year, c.fiscal_quarter = None, None, None
+
+
 def _shift(d: date, months: int) -> tuple[int, int]:
     e = _add_months(d, months)
     return e.month, e.day

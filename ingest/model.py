@@ -162,6 +162,7 @@ class Row(BaseModel):
     section: str | None = Field(default=None, description="the caption rows above it, e.g. 'Revenues:'")
     texts: list[str | None] = Field(default=[], description="each value as the filing prints it")
     xbrl: list[XbrlRef | None] = Field(default=[], description="the filer's tag on each value cell, aligned with values; [] when none")
+    text_xbrl: list[XbrlRef] = Field(default=[], description="tags on numbers the row prints but the parser does not read as values (in its label, or a range cell)")
 
 
 class RejectedRow(BaseModel):

@@ -7,6 +7,7 @@ Worked examples (each pinned by a test):
     "—", "–", "-", "_" -> 0   a dash is a nil (OCR turns it into "_")
     "F 1C4"   -> malformed    digits mixed with letters: an OCR-garbled cell, never a value
     "n/m"     -> no value     "not meaningful" and friends are blanks, not zeros
+    "5 – 40"  -> no value     a range (depreciable lives in years) is text, not a damaged number
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ _BLANK_WORDS = re.compile(r"^(n/?m|n/?a|nm|na|\*+|—%|nmf|not meaningful|—\s*
 # "\$" is a dollar sign escaped by a Markdown-producing PDF converter; "ф" is OCR's reading of "$".
 _CURRENCY_ONLY = re.compile(r"^(\\?\$|US\$|€|£|ф|Ф)$")
 _HAS_DIGIT = re.compile(r"\d")
+# "5 – 40", "2 to 5", "$44.09 - $193.58": two numbers joined by a dash between spaces or "to".
+_RANGE = re.compile(r"^\$?\d[\d,.]*%?\s*(?:[\u2013\u2014]|\s-\s|\s+to\s+)\s*\$?\d[\d,.]*%?$", re.IGNORECASE)
 # Cells that name a period in a header row.
 PERIOD_CELL = re.compile(
     r"^(?:(?:vs\.?|versus)\s*)?(?:q[1-4]|h[12]|fy|fiscal)\s*'?\s*\d{2}(?:\d{2})?\s*(?:\(\w\)|\*+|:)?$"
@@ -94,6 +97,8 @@ def parse_amount(text: str) -> Amount | None:
         )
     if PERIOD_CELL.match(cell):
         return None  # "Q4 2022", "vs. 2021", "FY23": a column header, not a damaged amount
+    if _RANGE.match(cell):
+        return None
     if _HAS_DIGIT.search(cell) and looks_numeric(cell):
         raise MalformedNumber(cell)
     return None
@@ -112,6 +117,11 @@ def looks_numeric(cell: str) -> bool:
     letters = sum(ch.isalpha() for ch in compact)
     words = re.findall(r"[A-Za-z]{3,}", cell)
     return digits >= 1 and letters <= 3 and not words
+
+
+def is_range(text: str) -> bool:
+    """A cell that spells a range of numbers ("5 – 40"): a value column's text, not an amount."""
+    return bool(_RANGE.match(text.strip().replace("\u00a0", " ")))
 
 
 def is_currency_only(text: str) -> bool:

@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 from filingqa.ingest.errors import EmptyFile, FileTooLarge, IngestError
-from filingqa.ingest.fiscal import read_calendar, resolve_fiscal_columns
+from filingqa.ingest.fiscal import read_calendar, resolve_fiscal_columns, undate_future_years
 from filingqa.ingest.loaders import load_text
 from filingqa.ingest.model import Filing
 from filingqa.ingest.sections import find_sections
@@ -35,6 +35,8 @@ def parse_filing(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> 
     dei = loaded.xbrl.dei if loaded.xbrl is not None and not loaded.xbrl.dei.empty() else None
     calendar = read_calendar(loaded.lines, tables, dei_year_end=dei.fiscal_year_end if dei else None)
     resolve_fiscal_columns(tables, calendar)
+    if dei is not None and dei.period_end is not None:
+        undate_future_years(tables, dei.period_end)
     for table in tables:
         date_change_columns(table.columns)
     # After the columns are dated: the check compares each tagged cell's period with its column's.

@@ -2,7 +2,8 @@
 
 A submission bundles the filing's documents (8-K, EX-99.1...) with everything EDGAR generated
 around them: XBRL schemas and linkbases, R*.htm viewer pages, uuencoded images and zips. Only
-the documents a person reads are kept, each becoming a `Document` over the output lines, so a
+the documents a person reads are kept as text (the XBRL instance is read for its tags, see
+`_read_instance_document`), each becoming a `Document` over the output lines, so a
 citation can say "EX-99.1, line 412". HTML documents go through the HTML renderer; plain-text
 documents keep their space-aligned layout (the text-table segmenter depends on it) with only
 the SGML markup lines (`<TABLE>`, `<S>`, `<C>`, `<PAGE>`...) removed.
@@ -23,6 +24,8 @@ from filingqa.ingest.errors import EmptyFile, IngestError
 from filingqa.ingest.loaders.html import render_html
 from filingqa.ingest.loaders.text import clean_line, cover_facts, decode_bytes, parse_date, split_lines
 from filingqa.ingest.model import Document, Format, LoadedText, RawTable
+from filingqa.ingest.xbrl.model import XbrlInstance
+from filingqa.ingest.xbrl.read import is_instance, read_instance
 
 _PEM_BEGIN = "-----BEGIN PRIVACY-ENHANCED MESSAGE-----"
 _PEM_END = "-----END PRIVACY-ENHANCED MESSAGE-----"
@@ -59,6 +62,7 @@ class _Part:
     description: str | None
     lines: list[str]
     tables: list[RawTable] = field(default_factory=list)
+    xbrl: XbrlInstance | None = None  # the document's inline-XBRL tags
 
 
 def load_submission(data: bytes, name: str) -> LoadedText:
@@ -66,13 +70,16 @@ def load_submission(data: bytes, name: str) -> LoadedText:
     text = decode_bytes(data).replace("\r\n", "\n").replace("\r", "\n")
     text = _unwrap_pem(text)
     header = _parse_header(text)
-    parts = [part for block in _document_blocks(text) if (part := _read_document(block)) is not None]
+    blocks = _document_blocks(text)
+    parts = [part for block in blocks if (part := _read_document(block)) is not None]
+    instances = [inst for block in blocks if (inst := _read_instance_document(block)) is not None]
     if not parts:
         raise EmptyFile(name, "the submission has no readable documents (only XBRL, images or other attachments)")
 
     lines: list[str] = []
     documents: list[Document] = []
     raw_tables: list[RawTable] = []
+    xbrl = _combine_xbrl(parts, instances)
     for part in parts:
         if lines:
             lines.append("")
@@ -100,6 +107,7 @@ def load_submission(data: bytes, name: str) -> LoadedText:
             company=header.company or cover_company,
             form=header.form or parts[0].type or cover_form,
             date=header.date or cover_date,
+            xbrl=xbrl,
         )
     except ValueError as exc:
         raise IngestError(name, f"could not build the document model: {exc}") from exc
@@ -188,16 +196,79 @@ def _read_document(block: str) -> _Part | None:
         content = re.sub(rf"</{wrapper.group(1)}>\s*\Z", "", content, flags=re.I)
     if _UUENCODE_BEGIN.match(content):
         return None
+    xbrl = None
     if is_html(content[:8192]):
         rendered = render_html(content)
-        lines, tables = rendered.lines, rendered.raw_tables
+        lines, tables, xbrl = rendered.lines, rendered.raw_tables, rendered.xbrl
     elif _XML_START.match(content):
         return None  # XML that is not XHTML: XBRL instance, schema, summary
     else:
         lines, tables = _text_document_lines(content), []
     if not any(line.strip() for line in lines):
         return None
-    return _Part(type=doc_type, filename=filename, description=description, lines=lines, tables=tables)
+    return _Part(type=doc_type, filename=filename, description=description, lines=lines, tables=tables, xbrl=xbrl)
+
+
+def _document_content(block: str) -> str:
+    """A document's content inside <TEXT>, without EDGAR's <XML>/<XBRL> wrapper."""
+    text_start = _TEXT_START.search(block)
+    if not text_start:
+        return ""
+    ends = list(_TEXT_END.finditer(block, text_start.end()))
+    content = block[text_start.end() : ends[-1].start() if ends else len(block)]
+    wrapper = _CONTENT_WRAPPER.match(content)
+    if wrapper:
+        content = content[wrapper.end() :]
+        content = re.sub(rf"</{wrapper.group(1)}>\s*\Z", "", content, flags=re.I)
+    return content
+
+
+def _read_instance_document(block: str) -> XbrlInstance | None:
+    """An XBRL instance attached to the submission (EDGAR's extracted `*_htm.xml`, or an
+    EX-101.INS before inline XBRL): its facts and dei cover facts. Schemas, linkbases and the
+    FilingSummary are XML too, and are told apart by their root element."""
+    meta_area = block[:2000]
+    meta = {key.upper(): value for key, value in reversed(_DOC_TAG.findall(meta_area))}
+    doc_type = (meta.get("TYPE") or "").upper()
+    filename = (meta.get("FILENAME") or "").lower()
+    if not (doc_type in ("XML", "EX-101.INS") or filename.endswith(".xml")):
+        return None
+    content = _document_content(block)
+    if not _XML_START.match(content) or not is_instance(content):
+        return None
+    return read_instance(content)
+
+
+def _combine_xbrl(parts: list[_Part], instances: list[XbrlInstance]) -> XbrlInstance | None:
+    """One set of tags for the submission. Inline tags come first (they say which table cell
+    prints each fact); a second tagged document's ids are prefixed so they cannot collide. An
+    attached instance adds the dei facts the pages lack, and its facts when no page is tagged."""
+    combined: XbrlInstance | None = None
+    for n, part in enumerate(parts):
+        if part.xbrl is None:
+            continue
+        if combined is None:
+            combined = part.xbrl
+            continue
+        renamed = combined.merge(part.xbrl, prefix=f"d{n + 1}:")
+        part.tables = [_rename_tags(table, renamed) for table in part.tables]
+    for instance in instances:
+        if combined is None:
+            combined = instance
+        elif not combined.facts and instance.facts:
+            combined.merge(instance)
+            combined.source = "instance"
+        else:
+            combined.merge(XbrlInstance(dei=instance.dei))
+    return combined
+
+
+def _rename_tags(table: RawTable, renamed: dict[str, str]) -> RawTable:
+    rows = []
+    for row in table.rows:
+        cells = [c.model_copy(update={"xbrl": renamed.get(c.xbrl, c.xbrl)}) if c.xbrl else c for c in row.cells]
+        rows.append(row.model_copy(update={"cells": cells, "xbrl": [renamed.get(t, t) for t in row.xbrl]}))
+    return table.model_copy(update={"rows": rows})
 
 
 def _text_document_lines(content: str) -> list[str]:

@@ -146,6 +146,12 @@ def _context(loaded: LoadedText, raw: RawTable, previous: list[Table]) -> list[s
     # The title sits between this table and the one before; the scale may sit above both.
     if previous and previous[-1].line_end >= first:
         cut = previous[-1].line_end - first + 1
-        above_prev = [line for line in lines[:cut] if "thousand" in line.lower() or "million" in line.lower() or "billion" in line.lower()]
+        # Not the previous table's own rows: "Intrinsic value (billions)" is that row's scale.
+        row_lines = {r.line for r in previous[-1].rows} | {r.line for r in previous[-1].rejected_rows}
+        above_prev = [
+            line
+            for n, line in enumerate(lines[:cut], start=first)
+            if n not in row_lines and ("thousand" in line.lower() or "million" in line.lower() or "billion" in line.lower())
+        ]
         return above_prev[-2:] + lines[cut:]
     return lines

@@ -11,7 +11,7 @@ import re
 from datetime import date
 
 from filingqa.ingest.model import Column, RawCell, RawRow, RawTable, RejectedRow, Row, Scale, Table, Unit, XbrlRef
-from filingqa.ingest.numbers import Amount, MalformedNumber, is_currency_only, parse_amount
+from filingqa.ingest.numbers import Amount, MalformedNumber, is_currency_only, is_range, parse_amount
 from filingqa.ingest.periods import MONTHS, find_dates, find_durations, find_month_days, find_years
 from filingqa.ingest.tables.columns import CHANGE_WORDS, assign_header_cells, column_count, column_spans, place_values
 from filingqa.ingest.tables.segment import TITLE_WORDS, is_year_header
@@ -35,6 +35,16 @@ _COUNT_IN_LABEL = re.compile(r"\d[\d,]*\s+shares\b", re.IGNORECASE)
 # A per-share metric, not a price quoted in a label ("issued at $0.50 per share").
 _PER_SHARE_METRIC = re.compile(r"(?<!\d\s)(?<![\d.]\s)(?<!\d)(?:(?<!at \$)(?:" + _PER_SHARE.pattern + r"))", re.IGNORECASE)
 _EQUITY_AMOUNT = re.compile(r"^(?:common|preferred|preference|capital|class [ab])[\w\s,]*(?:stock|shares)\b.*\b(?:par value|authorized|issued)", re.IGNORECASE)
+# "Income allocated to common stock for diluted EPS": EPS names what the dollars are for, not a per-share metric.
+_EPS_PURPOSE = re.compile(r"\b(?:for|in|used in|to compute|computing|calculating)\s+(?:basic\s+|diluted\s+|basic and diluted\s+)?(?:eps|earnings per (?:common )?share)\b", re.IGNORECASE)
+_SHARE_WORD = re.compile(r"\bshares?\b", re.IGNORECASE)
+# A table of share counts: its header says only shares have a scale ("shares in millions"), or its
+# title is about shares and not about money ("Weighted average common shares", "Effect on shares
+# outstanding and treasury shares").
+_SHARES_SCALE_HEADER = re.compile(r"^\s*(?:number of\s+)?shares\s+in\s+(?:thousands|millions|billions)\b", re.IGNORECASE)
+_MONEY_WORDS = re.compile(r"per[\s-]share|earnings|income|\$|dollar|value|price|cost|compensation|dividend|paid|proceeds|amount|expense|revenue|repurchase program", re.IGNORECASE)
+# A caption this long is a sentence the filer put between the rows (a note), not a heading over them.
+MAX_CAPTION = 150
 _PERCENT_LABEL = re.compile(r"%|\bpercent|\bmargin\b|\brate\b|\bratio\b", re.IGNORECASE)
 _TOTAL = re.compile(r"^\s*(total|net|subtotal|sum)\b", re.IGNORECASE)
 _FOOTNOTE = re.compile(r"(\s*\((?:\d{1,2}|[a-z]|[ivx]+)\))+\s*$|\s*\*+\s*$|[\u00b9\u00b2\u00b3\u2070-\u2079]+\s*$")
@@ -44,6 +54,8 @@ _MONTH_NAME = re.compile(r"\b(january|february|march|april|may|june|july|august|
 _STEM_CAPTION = re.compile(r"\s*[-–—]\s*(?:\([^)]*\))?\s*:?$")
 _DASH_ITEM = re.compile(r"^[-–—]\s*\w")
 _STEM = re.compile(r"^(?P<stem>[A-Za-z][^-–—]{2,60}?)\s*[-–—]\s+\w")
+_SCALE_CAPTION = re.compile(r"^\(?\s*(?:(?:dollars|amounts|\$)\s+)?in\s+(?:thousands|millions|billions)\b", re.IGNORECASE)
+_YEAR_LABEL = re.compile(r"^(?:19|20)\d{2}(?:\s*\(\w\))?$")
 _HEADER_TEXT = re.compile(r"[A-Za-z0-9%]{2,}|%")
 _LETTER_WORD = re.compile(r"[A-Za-z].*[A-Za-z]")
 # Conversion debris that is never content: bullets, stray underline markup, lone dots.
@@ -57,7 +69,7 @@ _FISCAL_QUARTER = re.compile(
 _FISCAL_YEAR_COL = re.compile(r"\b(?:fy|fiscal(?:\s+year)?|full[\s-]year)\s*'?(?P<y>(?:19|20)?\d{2})\b", re.IGNORECASE)
 # "$M", "($B)", "Units K", "(in thousands)", "(%)": a unit or scale stated in a header or a label.
 _UNIT_HINT = re.compile(
-    r"\bkilowatt[\s-]*hours?\b|\bkwhs?\b|(?:^|\s)(?:shares|amount|(?:exercise|purchase|grant|offering) price)\s*$|\(\s*\$\s*[kmb]\s*\)|\$\s*[kmb]\b|\bunits?\s+[kmb]\b|\(\s*(?:\$\s*)?in\s+(?:thousands|millions|billions)\s*\)|\(\s*%\s*\)|\bemployees\s+\(in\s+thousands\)",
+    r"\bkilowatt[\s-]*hours?\b|\bkwhs?\b|(?:^|\s)(?:shares|amount|(?:exercise|purchase|grant|offering) price)\s*$|\(\s*\$\s*[kmb]\s*\)|\$\s*[kmb]\b|\bunits?\s+[kmb]\b|\(\s*(?:\$\s*)?(?:in\s+)?(?:thousands|millions|billions)\s*\)|\(\s*%\s*\)|\bemployees\s+\(in\s+thousands\)|\(\s*in\s+years\s*\)",
     re.IGNORECASE,
 )
 _SCALE_LETTERS = {"thousand": Scale.THOUSANDS, "million": Scale.MILLIONS, "billion": Scale.BILLIONS, "k": Scale.THOUSANDS, "m": Scale.MILLIONS, "b": Scale.BILLIONS}
@@ -89,6 +101,8 @@ def clean_label(text: str) -> str:
 def _is_value_cell(cell: RawCell) -> bool:
     if is_currency_only(cell.text):
         return False
+    if is_range(cell.text):
+        return True  # it holds a column's place ("Depreciable Lives 5 – 40"), with no amount
     try:
         return parse_amount(cell.text) is not None
     except MalformedNumber:
@@ -105,8 +119,13 @@ def _split_row(row: RawRow) -> tuple[str, list[RawCell]]:
     cells = [c for c in map(_clean_cell, row.cells) if c.text]
     label_parts: list[str] = []
     values: list[RawCell] = []
-    for cell in cells:
+    for k, cell in enumerate(cells):
         if is_currency_only(cell.text):
+            continue
+        if k == 0 and _YEAR_LABEL.match(cell.text) and any(_is_value_cell(c) and not _YEAR_LABEL.match(c.text) for c in cells[1:]):
+            # "2022  $633  $162  $(148)": a year in the label column names the row (a schedule
+            # of allowances by year, a maturity list), it is not an amount.
+            label_parts.append(cell.text)
             continue
         if _is_value_cell(cell):
             values.append(cell)
@@ -142,11 +161,20 @@ def parse_table(raw: RawTable, context: list[str], table_id: str, document_scale
             body.append((row, label, values))
     value_rows = [values for _, _, values in body if values]
     width = column_count([len(v) for v in value_rows])
+    width = _header_width(header_rows, value_rows, width)
     if width == 0 or len(value_rows) < 1:
         return None
     spans = column_spans(value_rows, width)
     # Label lines just above the first amounts ("Merchandise sales" wrapping onto "and services")
     # are the body's, not the header's: nothing in them stands over a value column.
+    # A year row further down that stands in the label column ("2022" over an allowance schedule's
+    # rows) is a caption in its place, not a header.
+    first_body = body[0][0].line if body else None
+    for row in [r for r in header_rows if first_body is not None and r.line > first_body]:
+        if not any(_over_values(c, spans, raw.grid) for c in row.cells if c.text.strip()):
+            header_rows.remove(row)
+            at = next((k for k, (r, _, _) in enumerate(body) if r.line > row.line), len(body))
+            body.insert(at, (row, " ".join(c.text for c in row.cells if c.text.strip()), []))
     while header_rows and not any(_over_values(c, spans, raw.grid) for c in header_rows[-1].cells if c.text.strip()):
         row = header_rows.pop()
         body.insert(0, (row, " ".join(c.text for c in row.cells if c.text.strip()), []))
@@ -170,6 +198,7 @@ def parse_table(raw: RawTable, context: list[str], table_id: str, document_scale
     # millions, except per-share amounts; shares in millions)" covers every note table).
     scale, share_scale = find_scale(header_lines_text + list(reversed(context)) + ([document_scale] if document_scale else []))
     columns = _columns(header_texts, title, width)
+    shares_table = _is_shares_table(header_lines_text, title)
 
     _column_units(columns, [place_values(v, spans) for v in value_rows])
     title_unit, title_scale = _header_unit(title)
@@ -177,10 +206,12 @@ def parse_table(raw: RawTable, context: list[str], table_id: str, document_scale
         for col in columns:
             col.unit = col.unit or Unit.KWH
     date_change_columns(columns)
+    per_share_columns = any(c.unit == Unit.USD_PER_SHARE for c in columns)
     rows: list[Row] = []
     rejected: list[RejectedRow] = []
     section: str | None = None
     major: str | None = None
+    group: str | None = None  # the last caption that is not a year
     stem: str | None = None
     pending_label: list[str] = []
     for row, label, values in body:
@@ -201,14 +232,22 @@ def parse_table(raw: RawTable, context: list[str], table_id: str, document_scale
         # SHARE" is the basic per-share block, not just "Basic".
         stem_caption = None
         for caption in pending_label:
+            if len(caption) > MAX_CAPTION:
+                major = section = group = stem_caption = None  # a note between the rows ends the blocks above it
+                continue
+            if _SCALE_CAPTION.match(caption):
+                continue  # "(In millions, except per-share amounts)": the table's scale, not a caption
+            if _YEAR_LABEL.match(caption) and group:
+                section = f"{group} {caption}"  # "Allowance For Credit Losses" then "2023"
+                continue
             stem = _STEM_CAPTION.sub("", caption)
             if _STEM_CAPTION.search(caption):
                 stem_caption = stem  # "Basic Earnings Per Share-" or "Georgia Power -": see below
                 continue
             if _is_major(caption):
-                major = section = caption
+                major = section = group = caption
             else:
-                section = f"{major} {caption}" if major else caption
+                section = group = f"{major} {caption}" if major else caption
         pending_label = []
         # "Net Income - Excluding One-Time Items" then "- As Reported": a dashed sub-item takes
         # the stem of the line item above it (or of the caption it sits under). A dashed caption
@@ -236,7 +275,7 @@ def parse_table(raw: RawTable, context: list[str], table_id: str, document_scale
             unlabeled_total = True
         else:
             unlabeled_total = False
-        if not _LETTER_WORD.search(label):
+        if not _LETTER_WORD.search(label) and not (_YEAR_LABEL.match(label) and section):
             problems.append(f"no line-item label ({label!r})")
         if len(values) > width:
             problems.append(f"{len(values)} value cells where the table has {width} columns")
@@ -244,7 +283,10 @@ def parse_table(raw: RawTable, context: list[str], table_id: str, document_scale
             rejected.append(RejectedRow(line=row.line, text=row_text, reason="; ".join(problems) + "; no value is guessed"))
             continue
         own = [a for a, col in zip(amounts, columns) if col.unit is None]
-        unit, row_scale = _unit(label, own, scale, share_scale, section)
+        unit, row_scale = _unit(label, own, scale, share_scale, section, shares_table=shares_table, per_share_columns=per_share_columns)
+        # The filer's tag ids only; the XBRL linker fills in concept, context and the cross-check.
+        value_ids = [c.xbrl if c is not None and a is not None else None for c, a in zip(slots, amounts)]
+        text_ids = [fid for fid in row.xbrl if fid not in value_ids]
         rows.append(
             Row(
                 label=label,
@@ -252,8 +294,8 @@ def parse_table(raw: RawTable, context: list[str], table_id: str, document_scale
                 scale=row_scale,
                 values=[a.value if a is not None else None for a in amounts],
                 texts=[c.text if c is not None else None for c in slots],
-                # The tag ids only; the XBRL linker fills in concept, context and the cross-check.
-                xbrl=[XbrlRef(id=c.xbrl) if c is not None and c.xbrl else None for c in slots] if any(c is not None and c.xbrl for c in slots) else [],
+                xbrl=[XbrlRef(id=fid) if fid else None for fid in value_ids] if any(value_ids) else [],
+                text_xbrl=[XbrlRef(id=fid) for fid in text_ids],
                 line=row.line,
                 is_total=unlabeled_total or bool(_TOTAL.match(label)),
                 section=section,
@@ -273,6 +315,18 @@ def parse_table(raw: RawTable, context: list[str], table_id: str, document_scale
         rejected_rows=rejected,
         document=raw.document,
     )
+
+
+def _header_width(header_rows: list[RawRow], value_rows: list[list[RawCell]], width: int) -> int:
+    """A header naming N columns ("2024 2025 2026 2027 2028 Thereafter Total") over a row with N
+    values makes the table N wide, even when more of its rows hold a single total."""
+    if not header_rows or not value_rows:
+        return width
+    first_value = min(v[0].start for v in value_rows if v)
+    named = len([c for c in header_rows[-1].cells if c.text.strip() and c.start >= first_value])
+    if named > width and any(len(v) == named for v in value_rows):
+        return named
+    return width
 
 
 def _is_major(caption: str) -> bool:
@@ -430,9 +484,13 @@ def _column_units(columns: list[Column], grid: list[list[RawCell | None]]) -> No
         if _PER_SHARE.search(col.label):
             col.unit = Unit.USD_PER_SHARE
         has_currency = any("$" in t for t in texts)
-        pct_share = sum("%" in t for t in texts) / max(1, len(texts))
+        pct_count = sum("%" in t for t in texts)
+        pct_share = pct_count / max(1, len(texts))
+        # Filers print the "%" on a column's first and last rows only (a tax-rate reconciliation,
+        # a "% of revenue" column beside the dollars), as they do the "$".
+        framed = pct_count >= 2 and ("%" in texts[0] or "%" in texts[-1])
         if has_pct and (
-            col.kind == "change" or "%" in col.label or (dated and col.period_end is None) or (not has_currency and pct_share >= 0.3)
+            col.kind == "change" or "%" in col.label or (dated and col.period_end is None) or (not has_currency and (pct_share >= 0.3 or framed))
         ):
             col.unit = Unit.PERCENT
             if col.period_end is None:
@@ -457,6 +515,8 @@ def _header_unit(text: str) -> tuple[Unit | None, Scale | None]:
         return Unit.USD, scale
     if "kwh" in word or "kilowatt" in word:
         return Unit.KWH, scale
+    if "years" in word:
+        return Unit.NUMBER, Scale.UNITS  # "Expected lives (in years)": a count of years, unscaled
     if "unit" in word or "employees" in word:
         return Unit.NUMBER, scale
     if word.strip().endswith("shares"):
@@ -527,7 +587,21 @@ def _fill_from_title(columns: list[Column], title: str) -> None:
             col.fiscal_year = None
 
 
-def _unit(label: str, amounts: list[Amount | None], scale: Scale, share_scale: Scale | None, section: str | None) -> tuple[Unit, Scale]:
+def _is_shares_table(header_lines: list[str], title: str) -> bool:
+    if any(_SHARES_SCALE_HEADER.search(line) for line in header_lines):
+        return True
+    return len(title) < 100 and bool(_SHARE_WORD.search(title)) and not _MONEY_WORDS.search(title)
+
+
+def _unit(
+    label: str,
+    amounts: list[Amount | None],
+    scale: Scale,
+    share_scale: Scale | None,
+    section: str | None,
+    shares_table: bool = False,
+    per_share_columns: bool = False,
+) -> tuple[Unit, Scale]:
     present = [a for a in amounts if a is not None and not a.dash]
     hint_unit, hint_scale = _header_unit(label)
     if hint_unit:
@@ -538,15 +612,23 @@ def _unit(label: str, amounts: list[Amount | None], scale: Scale, share_scale: S
         return Unit.USD, scale  # "Common stock, $0.001 par value, 10,000 shares authorized": dollars
     if _COUNT_IN_LABEL.search(label) and not _PER_SHARE_METRIC.search(label):
         return Unit.USD, scale  # "Series A: 1,150,000 shares designated, issued and outstanding": the label counts, the cells are dollars
-    if section and _SHARES_SECTION.match(section) and not _PER_SHARE.search(label) and not any(a.currency for a in present):
-        return Unit.SHARES, share_scale or scale
-    if present and all(a.percent for a in present) or (_PERCENT_LABEL.search(label) and present and all(a.percent for a in present)):
+    # Cells that all print "%" are percentages whatever caption they sit under ("Weighted average
+    # assumptions used: Expected volatility 31%").
+    if present and all(a.percent for a in present):
         return Unit.PERCENT, Scale.UNITS
+    if section and _SHARES_SECTION.match(section) and _SHARE_WORD.search(section) and not _PER_SHARE.search(label) and not any(a.currency for a in present):
+        return Unit.SHARES, share_scale or scale
     context = f"{section or ''} {label}"
-    if _PER_SHARE_METRIC.search(label) or (_PER_SHARE.search(section or "") and not _SHARES.search(label) and present and all(abs(a.value) < 1000 for a in present)):
+    per_share_label = bool(_PER_SHARE_METRIC.search(label)) and not _EPS_PURPOSE.search(label)
+    # Under a "Basic EPS:" caption the rows are per-share amounts, unless the table has per-share
+    # columns of its own (then the caption heads the dollars, shares and EPS of a computation).
+    per_share_section = bool(_PER_SHARE.search(section or "")) and not per_share_columns
+    if per_share_label or (per_share_section and not _SHARES.search(label) and present and all(abs(a.value) < 1000 for a in present)):
         return Unit.USD_PER_SHARE, Scale.UNITS
     if _SHARES.search(label) and _SHARES_CONTEXT.search(context) and not any(a.currency for a in present):
         return Unit.SHARES, share_scale or scale
     if present and any(a.percent for a in present):
         return Unit.PERCENT, Scale.UNITS
+    if shares_table and not any(a.currency for a in present) and not _MONEY_WORDS.search(label):
+        return Unit.SHARES, share_scale or scale
     return Unit.USD, scale

@@ -76,11 +76,11 @@ def link_tables(tables: list[Table], raws: list[RawTable], instance: XbrlInstanc
         return None
     for table in tables:
         for row in table.rows:
-            if not row.xbrl:
-                continue
-            row.xbrl = [_link_cell(table, row, i, ref.id, instance) if ref is not None else None for i, ref in enumerate(row.xbrl)]
-            if all(ref is None for ref in row.xbrl):
-                row.xbrl = []
+            if row.xbrl:
+                row.xbrl = [_link_cell(table, row, i, ref.id, instance) if ref is not None else None for i, ref in enumerate(row.xbrl)]
+                if all(ref is None for ref in row.xbrl):
+                    row.xbrl = []
+            row.text_xbrl = [ref for ref in (_link_text(row, r.id, instance) for r in row.text_xbrl) if ref is not None]
     return coverage(tables, raws, instance)
 
 
@@ -95,10 +95,25 @@ def _link_cell(table: Table, row: Row, i: int, fact_id: str, instance: XbrlInsta
     return chosen
 
 
-def check_cell(table: Table, row: Row, i: int, fact: XbrlFact, instance: XbrlInstance) -> XbrlRef:
-    """The XbrlRef for `fact` on cell (row, i), with the parser's reading checked against it."""
+def _link_text(row: Row, fact_id: str, instance: XbrlInstance) -> XbrlRef | None:
+    """A tag on a number the row prints in its label or a text cell ("Notes due 2063 at 5.05%",
+    "65% – 80%"): linked to the row, checked only in that the row prints what the tag prints."""
+    fact = instance.facts.get(fact_id)
+    if fact is None:
+        return None
+    ref = _ref(fact, instance)
+    printed = " ".join([row.label, *(t for t in row.texts if t)])
+    if fact.value is None:
+        ref.problem = f"the tag has no value ({fact.error or 'nil'})"
+    elif fact.shown not in printed:
+        ref.problem = f"the row does not print the tag's {fact.shown!r}"
+    ref.agrees = ref.problem is None
+    return ref
+
+
+def _ref(fact: XbrlFact, instance: XbrlInstance) -> XbrlRef:
     ctx = instance.contexts.get(fact.context)
-    ref = XbrlRef(
+    return XbrlRef(
         id=fact.id,
         concept=fact.concept,
         context=fact.context,
@@ -109,6 +124,12 @@ def check_cell(table: Table, row: Row, i: int, fact: XbrlFact, instance: XbrlIns
         unit=instance.units.get(fact.unit or "", fact.unit),
         value=fact.value,
     )
+
+
+def check_cell(table: Table, row: Row, i: int, fact: XbrlFact, instance: XbrlInstance) -> XbrlRef:
+    """The XbrlRef for `fact` on cell (row, i), with the parser's reading checked against it."""
+    ctx = instance.contexts.get(fact.context)
+    ref = _ref(fact, instance)
     problems = []
     parsed = table.fact(row, i)
     if parsed is None:
@@ -188,8 +209,9 @@ def _column_start(col) -> dt.date | None:
     """The day before a duration column's period begins (where its opening balances sit)."""
     if col.weeks:
         return col.period_end - dt.timedelta(weeks=col.weeks)
-    if col.months:
-        month0 = col.period_end.month - 1 - col.months
+    months = col.months or (12 if col.fiscal_year else None)  # a bare "2023" column is its fiscal year
+    if months:
+        month0 = col.period_end.month - 1 - months
         year, month = col.period_end.year + month0 // 12, month0 % 12 + 1
         day = min(col.period_end.day, 28)
         return dt.date(year, month, day)
@@ -213,11 +235,15 @@ def coverage(tables: list[Table], raws: list[RawTable], instance: XbrlInstance) 
             rejected_at[rej.line] = rej.reason
     parent = {inner: f.id for f in instance.facts.values() for inner in f.nested}
     linked: dict[str, XbrlRef] = {}  # outermost tag id -> the cell's ref (its chosen tag may be a nested one)
+    in_text: set[str] = set()
     for table in tables:
         for row in table.rows:
             for ref in row.xbrl:
                 if ref is not None:
                     linked.setdefault(parent.get(ref.id, ref.id), ref)
+            for ref in row.text_xbrl:
+                linked.setdefault(parent.get(ref.id, ref.id), ref)
+                in_text.add(parent.get(ref.id, ref.id))
     cover = XbrlCoverage(facts=len(instance.facts))
     seen: set[str] = set()
     for raw in raws:
@@ -225,13 +251,14 @@ def coverage(tables: list[Table], raws: list[RawTable], instance: XbrlInstance) 
             if not raw_row.xbrl or not any(a <= raw_row.line <= b for a, b in spans):
                 continue
             for fid in raw_row.xbrl:
-                if fid in seen or fid not in instance.facts:
-                    continue
+                if fid in seen or fid not in instance.facts or not instance.facts[fid].shown:
+                    continue  # (a nil tag on a caption, "Commitments and contingencies", prints no number)
                 seen.add(fid)
                 cover.in_tables += 1
                 ref = linked.get(fid)
                 if ref is not None:
                     cover.linked += 1
+                    cover.in_text += fid in in_text
                     if ref.agrees:
                         cover.agree += 1
                     else:

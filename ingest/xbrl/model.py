@@ -149,7 +149,8 @@ class XbrlCoverage(BaseModel):
 
     facts: int = Field(default=0, description="numeric facts in the filing")
     in_tables: int = Field(default=0, description="tagged numbers inside the parsed tables' rows")
-    linked: int = Field(default=0, description="of those, carried by a parsed value cell")
+    linked: int = Field(default=0, description="of those, carried by a parsed row: a value cell, or its label or a text cell (in_text)")
+    in_text: int = Field(default=0, description="of the linked, printed in a row's label or a range cell, which the parser does not read as a value")
     agree: int = 0
     disagree: int = 0
     unlinked: list[UnlinkedTag] = []

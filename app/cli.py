@@ -54,7 +54,8 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
             close()
         if not args.json:
             r = reports[-1]
-            print(f"{r.name}: id {r.id}, {r.tables} tables, {r.facts} facts, {r.chunks} chunks ({r.embedded} embedded now), {r.seconds:.1f}s")
+            xbrl = f", XBRL {r.xbrl_checked} cells checked ({r.xbrl_disagree} disagree)" if r.xbrl_checked else ""
+            print(f"{r.name}: id {r.id}, {r.tables} tables, {r.facts} facts, {r.chunks} chunks ({r.embedded} embedded now){xbrl}, {r.seconds:.1f}s")
     if args.json:
         print(json.dumps({"filings": [r.as_json() for r in reports]}))
     return 0

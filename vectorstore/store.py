@@ -91,9 +91,21 @@ class IngestReport:
     seconds: float
     replaced: list[str] = field(default_factory=list)
     created: bool = True
+    xbrl_checked: int = 0  # table cells checked against the filer's XBRL tag
+    xbrl_disagree: int = 0  # of those, cells whose parsed value the tag contradicts
 
     def as_json(self) -> dict:
-        return {"id": self.id, "name": self.name, "chunks": self.chunks, "embedded": self.embedded, "facts": self.facts, "tables": self.tables, "seconds": round(self.seconds, 3)}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "chunks": self.chunks,
+            "embedded": self.embedded,
+            "facts": self.facts,
+            "tables": self.tables,
+            "seconds": round(self.seconds, 3),
+            "xbrl_checked": self.xbrl_checked,
+            "xbrl_disagree": self.xbrl_disagree,
+        }
 
 
 @dataclass
@@ -131,6 +143,13 @@ def label_texts(filing: Filing) -> list[str]:
 
 def _label_id(filing_id: str, text: str) -> str:
     return f"{filing_id}:" + hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def _xbrl_counts(filing: Filing) -> dict[str, int]:
+    cover = filing.xbrl
+    if cover is None:
+        return {}
+    return {"xbrl_checked": cover.linked, "xbrl_disagree": cover.disagree}
 
 
 def _encode_filing(filing: Filing) -> str:
@@ -396,7 +415,7 @@ class FilingStore:
                 if resuming:
                     self._unmark(filing.id)
                 self._filings.setdefault(filing.id, filing)
-                return IngestReport(filing.id, filing.name, len(chunks), 0, facts, len(filing.tables), time.perf_counter() - started, replaced=replaced, created=False)
+                return IngestReport(filing.id, filing.name, len(chunks), 0, facts, len(filing.tables), time.perf_counter() - started, replaced=replaced, created=False, **_xbrl_counts(filing))
             self._mark(filing.id, "ingest", filing.name)
             _pause("after-marker")
             embedded = self._write_chunks(filing.id, chunks, progress)
@@ -425,7 +444,7 @@ class FilingStore:
             replaced = self._replace_older(filing.id, filing.name)
             _pause("after-replace")
             self._unmark(filing.id)
-            return IngestReport(filing.id, filing.name, len(chunks), embedded, facts, len(filing.tables), time.perf_counter() - started, replaced=replaced)
+            return IngestReport(filing.id, filing.name, len(chunks), embedded, facts, len(filing.tables), time.perf_counter() - started, replaced=replaced, **_xbrl_counts(filing))
 
     def _replace_older(self, filing_id: str, name: str) -> list[str]:
         """Delete the committed filings named `name` that are older than `filing_id`'s record.

@@ -48,6 +48,8 @@ class QuestionResult:
 class SetResult:
     name: str
     results: list[QuestionResult] = field(default_factory=list)
+    xbrl_checked: int = 0  # the filing's table cells checked against its XBRL tags
+    xbrl_disagree: int = 0  # of those, cells the tag contradicts (reported, never resolved)
 
     @property
     def counts(self) -> Counter[Outcome]:
@@ -90,6 +92,10 @@ def format_report(sets: list[SetResult], min_pass: float) -> str:
     out.append(line(rows[-1]))
     out.append("")
     out.append(f"wrong figures: {total_counts[Outcome.WRONG_FIGURE]}")
+    if any(s.xbrl_checked for s in sets):
+        checked = sum(s.xbrl_checked for s in sets)
+        disagree = sum(s.xbrl_disagree for s in sets)
+        out.append(f"XBRL: {checked} tagged cells checked against the filer's tags, {disagree} disagree")
     rate = _rate(total_counts[Outcome.PASS], total)
     verdict = "PASS" if rate >= min_pass else "FAIL"
     out.append(f"pass rate {100 * rate:.1f}% (minimum {100 * min_pass:.1f}%): {verdict}")
@@ -185,7 +191,10 @@ def run_eval(
             filing_path = evalset.filing_path
             assert filing_path is not None  # load_evalset resolved it or raised
             if filing_path not in filing_ids:
-                filing_ids[filing_path] = service.ingest_file(filing_path).id
+                report = service.ingest_file(filing_path)
+                filing_ids[filing_path] = report.id
+                set_result.xbrl_checked = getattr(report, "xbrl_checked", 0)
+                set_result.xbrl_disagree = getattr(report, "xbrl_disagree", 0)
             print(f"{set_result.name}: {len(evalset.questions)} questions", file=sys.stderr)
             for question in evalset.questions:
                 started = time.perf_counter()

@@ -272,8 +272,7 @@ def _text_without_excludes(el) -> str:
     for event, node in walker:
         if event == "start":
             if node is not el and _is_ix(node, "exclude"):
-                walker.skip_subtree()
-                parts.append(node.tail or "")
+                walker.skip_subtree()  # its end event still comes, and adds its tail
                 continue
             parts.append(node.text or "" if isinstance(node.tag, str) else "")
         elif node is not el:

@@ -87,3 +87,17 @@ def test_server_mode_is_the_same_code_path(make_service, sample_filing, chroma_s
     assert a.figures[0].value == -4680
     assert service.delete(report.id)
     assert service.list_filings() == []
+
+
+def test_stored_filing_keeps_its_xbrl_links(corpus_dir):
+    """The compressed JSON the store keeps round-trips the XBRL additions: each cell's tag, the
+    label tags, the dei cover facts and the coverage summary."""
+    from filingqa.ingest.pipeline import load_filing
+    from filingqa.vectorstore.store import _decode_filing, _encode_filing
+
+    filing = load_filing(corpus_dir / "homedepot-10q-2023-07-30.htm")
+    back = _decode_filing(_encode_filing(filing))
+    assert back == filing
+    assert back.dei.cik == "354950" and back.xbrl.linked == 420
+    fact = next(f for f in back.facts() if f.xbrl is not None and f.label == "Net sales")
+    assert fact.xbrl.concept == "us-gaap:RevenueFromContractWithCustomerExcludingAssessedTax" and fact.xbrl.agrees

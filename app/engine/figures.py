@@ -62,6 +62,11 @@ def label_weights(words: frozenset[str], index: FilingIndex, head: frozenset[str
     return hit
 
 
+def _cover(label: frozenset[str], hit: frozenset[str], index: FilingIndex, head: frozenset[str]) -> float:
+    weights = label_weights(label, index, head)
+    return sum(weights[w] for w in hit) / (sum(weights.values()) or 1.0)
+
+
 def question_words(question: str, index: FilingIndex) -> frozenset[str]:
     return frozenset(w for w in content_words(question) if w not in index.name_words)
 
@@ -100,8 +105,11 @@ def score_rows(qvec: np.ndarray | None, qwords: frozenset[str], analysis: Questi
         label_hit = qwords & entry.label_words
         # How much of the label the question names, by rarity: "Net sales" is named by "sales"
         # ("net" qualifies everything), "Cost of sales" is not ("cost" is the point).
-        weights_l = label_weights(entry.label_words, index, entry.head_words)
-        label_cover = sum(weights_l[w] for w in label_hit) / (sum(weights_l.values()) or 1.0)
+        label_cover = _cover(entry.label_words, label_hit, index, entry.head_words)
+        if entry.literal_label_words != entry.label_words:
+            # The label read word by word as well as by its concepts: either reading may be the
+            # one the question speaks ("cash did operating activities generate").
+            label_cover = max(label_cover, _cover(entry.literal_label_words, qwords & entry.literal_label_words, index, entry.head_words))
         if entry.full_words != entry.label_words:
             # A qualifier the question itself names ("EPS excluding one-time items") is the point.
             full_weights = label_weights(entry.full_words, index, entry.head_words)
@@ -218,6 +226,31 @@ def decisive(matches: list[FactMatch]) -> bool:
         return False
     row = (best.fact.table, best.fact.line)
     return all(m.score <= best.score - SEMANTIC_WEIGHT for m in matches if (m.fact.table, m.fact.line) != row)
+
+
+CLEAR_COVER = 0.8  # of the question's item words (by rarity) a row must account for to win by margin
+CLEAR_MARGIN = 0.25  # how far ahead of every other row's fact it must then be
+
+
+def best_fact(matches: list[FactMatch], unit: Unit | None, exclude: set[tuple[str, int]] = frozenset()) -> FactMatch | None:
+    """The fact to answer with: the best confident one, or else the clear best.
+
+    A question often says less than the row: "net loss per share" for "Basic and diluted net
+    loss per common share". Such a row is the answer when the question's words are all its own,
+    it is in the unit asked, and no other row comes near it: confidence from the margin over the
+    alternatives, not from how much of the label the question repeats."""
+    candidates = [m for m in matches if (m.fact.table, m.fact.line) not in exclude]
+    best = next((m for m in candidates if confident(m)), None)
+    if best is not None or not candidates:
+        return best
+    top = candidates[0]
+    if top.row.question_cover < CLEAR_COVER or top.label_score < MIN_LABEL_SCORE or (unit is not None and top.fact.unit != unit):
+        return None
+    row = (top.fact.table, top.fact.line)
+    rival = next((m for m in candidates if (m.fact.table, m.fact.line) != row and m.fact.value != top.fact.value), None)
+    if rival is not None and rival.score > top.score - CLEAR_MARGIN:
+        return None
+    return top
 
 
 def confident(match: FactMatch) -> bool:

@@ -26,6 +26,23 @@ _WHOLE = re.compile(r"\bround(?:ed)?\s+to\s+(?:the\s+nearest\s+)?(?:whole\s+(?:n
 _PERCENT = re.compile(r"\bin\s+(?:units\s+of\s+)?percent(?:s|age)?\b|\bas\s+a\s+percent(?:age)?\b|\bin\s+%|\bpercent(?:age)?\b|%", re.IGNORECASE)
 
 
+# Instructions about the answer's form, which name no line item: taken out before the question's
+# words are matched to rows ("Answer in USD billions, rounded to two decimal places").
+_INSTRUCTIONS = re.compile(
+    r"(?:please\s+)?(?:answer|respond|give\s+(?:the|your)\s+answer|express\s+(?:it|the\s+answer|your\s+answer|the\s+result))\s+(?:in|as|to)\b[^.?;]*"
+    r"|,?\s*(?:and\s+)?round(?:ed|ing)?\s+(?:your\s+answer\s+|it\s+|the\s+(?:answer|result)\s+)?(?:to|off)\b[^.?;,]*"
+    r"|,?\s*(?:to|with)\s+(?:\d|zero|no|one|two|three|four)\s+decimal(?:\s+places?|\s+points?)?"
+    r"|\bin\s+(?:units\s+of\s+)?percents?(?:age)?\b|\bin\s+%",
+    re.IGNORECASE,
+)
+
+
+def without_instructions(question: str) -> str:
+    """The question less what it says about the answer's form (scale, rounding, percent)."""
+    text = _INSTRUCTIONS.sub(" ", question)
+    return _SCALE.sub(" ", text)
+
+
 @dataclass(frozen=True)
 class AskedForm:
     scale: Scale | None = None  # the scale money (or counts) should be given in

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from filingqa.app.engine import derived as derived_ops
-from filingqa.app.engine.asked import AskedForm, convert, plain_number, read_form, rounded
+from filingqa.app.engine.asked import AskedForm, convert, plain_number, read_form, rounded, without_instructions
 from filingqa.app.engine.generation import NarrativePhraser
 from filingqa.app.engine.figures import FactMatch, RowMatch, best_fact, confident, decisive, find_facts
 from filingqa.app.engine.index import FilingIndex, Sentence, build_index
@@ -241,7 +241,7 @@ class AnswerEngine:
         scored = score_sentences(ctx.question, idx, months=pq.months, retrieved=self._retrieve(ctx))
         year = _question_year(pq)
         # The words that name the item, not the operation asked of it ("change", "grow").
-        keywords = [w for w in content_words(ctx.question) if w not in idx.name_words and w not in _OPERATION_WORDS]
+        keywords = [w for w in content_words(without_instructions(ctx.question)) if w not in idx.name_words and w not in _OPERATION_WORDS]
         keywords = sorted(dict.fromkeys(keywords), key=lambda w: -idx.idf.get(w, 0.0))  # rarest first
         item_weight = sum(idx.idf.get(w, 0.0) for w in set(keywords)) or 1.0
         labels = ctx.prepared.row_labels

@@ -76,7 +76,7 @@ _PRIMARY = re.compile(
 
 def build_index(filing: Filing, label_texts: list[str], label_vectors: np.ndarray) -> FilingIndex:
     position = {t: i for i, t in enumerate(label_texts)}
-    name_words = frozenset(content_words(" ".join(filter(None, [filing.company or "", _company_from_name(filing.name)]))))
+    name_words = frozenset(content_words(" ".join(filter(None, [filing.company or "", _company_from_name(filing.name), _initials(filing.company or "")]))))
     rows: list[RowEntry] = []
     columns: dict[tuple[str, int], ColumnEntry] = {}
     for table in filing.tables:
@@ -135,6 +135,16 @@ def core_label(label: str) -> str:
 
 def _company_from_name(name: str) -> str:
     return re.split(r"[-_.]", name)[0]
+
+
+_LEGAL_FORM = re.compile(r"\b(?:inc|incorporated|corp|corporation|co|company|ltd|limited|plc|llc|lp|the|holdings?|group|n\.?v|s\.?a)\b\.?|[,.&]", re.IGNORECASE)
+
+
+def _initials(company: str) -> str:
+    """ "TI" for Texas Instruments Incorporated, "IBM" for International Business Machines: what
+    analysts call a company of several words."""
+    words = [w for w in _LEGAL_FORM.sub(" ", company).split() if w[:1].isalpha()]
+    return "".join(w[0] for w in words) if len(words) >= 2 else ""
 
 
 def split_sentences(filing: Filing) -> list[Sentence]:

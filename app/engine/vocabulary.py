@@ -25,7 +25,7 @@ STOPWORDS = frozenset(
     year ago quarter quarters month months week weeks fiscal first second third fourth half full
     three six nine twelve thirteen twenty-six thirty-nine fifty-two q1 q2 q3 q4 fy i we you our s
     had has have hold held generate generated bring brought spend spent line item items reported
-    contribute contributed bring brought he she his her hers him they their them it its who whom over versus named listed name title role position balance dollar dollars amount out according per-the corp corporation inc incorporated ltd llc plc make makes made earn earned post posted book booked log logged achieve achieved""".split()
+    contribute contributed bring brought he she his her hers him they their them it its who whom over versus named listed name title role position balance dollar dollars amount out according per per-the corp corporation inc incorporated ltd llc plc make makes made earn earned post posted book booked log logged achieve achieved""".split()
 )
 # Period words are not line-item words: "three months ended" must not pull "months" into a label.
 PERIOD_WORDS = frozenset(

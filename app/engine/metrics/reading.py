@@ -1,0 +1,341 @@
+"""Read a whole question as a metric question: which metric or stated definition, which period(s),
+the rounding and unit asked, and whether "not a useful metric" is an acceptable answer.
+
+Order of authority: a definition the question states wins over the library's; the library's unit
+and usual rounding apply unless the question asks otherwise ("in units of percents and round to one
+decimal place", "answer in USD billions").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from filingqa.app.engine.metrics.definition import PERIOD, DefinitionReader, parse_period
+from filingqa.app.engine.metrics.expr import Binding, Expr, Mean, PeriodRef, Term, at_year, bind, fill, terms
+from filingqa.app.engine.metrics.library import Library, Metric, load
+from filingqa.ingest.model import Scale
+from filingqa.ingest.periods import find_dates, find_durations
+
+_P = PERIOD
+_NUMBER_WORDS = {"zero": 0, "no": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+_N = r"(?:zero|no|one|two|three|four|five|six|seven|eight|nine|ten|\d{1,2})"
+
+# A stated definition: "X is defined as: ...", "defined as ...", "computed as ...", "Define DPO as ...".
+_DEFINED = re.compile(
+    r"(?:(?P<name>[A-Za-z][\w&/'\s-]{1,60}?)\s+(?:is|are|should be|will be)\s+)?(?:defined|calculated|computed|measured)\s+as:?\s+(?P<d>.+?)(?=\?|\.(?:\s|$)|;|$)",
+    re.IGNORECASE,
+)
+_DEFINE = re.compile(r"\bdefine\s+(?P<name>.+?)\s+as:?\s+(?P<d>.+?)(?=\?|\.(?:\s|$)|;|$)", re.IGNORECASE)
+_USING = re.compile(r"\busing\s+(?P<d>.+?)(?=\?|\.(?:\s|$)|;|$)", re.IGNORECASE)
+_PAREN = re.compile(r"\((?P<d>[^()]*(?:\([^()]*\)[^()]*)*)\)")
+_FORMULA_WORDS = re.compile(r"\s[/*+x×÷]\s|/|\b(?:plus|minus|less|divided by|over|times|multiplied by|as a (?:%|percent(?:age)?|share) of)\b|\baverage of\b.*\b(?:ratio|/)", re.IGNORECASE)
+_TRAILING = re.compile(rf"\s*,?\s+(?:for|in|during|at|as of)\s+(?:the\s+)?(?:{_P}|(?:fiscal\s+)?year(?:\s+ended.*)?)\s*$", re.IGNORECASE)
+
+_DECIMALS = re.compile(rf"\b(?P<n>{_N})\s+decimal(?:\s+places?|s)?\b", re.IGNORECASE)
+_NEAREST = re.compile(r"\bnearest\s+(?P<w>whole\s+(?:number|percent(?:age)?(?:\s+point)?|day|dollar)|integer|tenth|hundredth|thousandth)\b", re.IGNORECASE)
+_SCALE = re.compile(r"\b(?:in\s+)?(?:usd|us\$|\$|u\.s\.\s+dollars)\s*(?P<a>thousands|millions|billions)\b|\bin\s+(?P<b>thousands|millions|billions)(?:\s+of\s+(?:us\s+)?dollars)?\b", re.IGNORECASE)
+_ASK_PERCENT = re.compile(r"\bin\s+(?:units\s+of\s+)?percents?\b|\bas\s+a\s+percent(?:age)?\b|\bin\s+%|\bpercentage\b(?!\s+points?)|\bpercent\b|%", re.IGNORECASE)
+_ASK_RATIO = re.compile(r"\bas\s+a\s+(?:ratio|decimal|multiple)\b|\bin\s+times\b|\bnot\s+(?:as\s+)?a\s+percent(?:age)?\b", re.IGNORECASE)
+_ASK_DAYS = re.compile(r"\bin\s+days\b", re.IGNORECASE)
+_NOT_MEANINGFUL = re.compile(r"\bif\b[^?.]{0,100}?\bnot\s+(?:a\s+)?(?:useful|meaningful|relevant|applicable|appropriate|helpful)\b", re.IGNORECASE)
+
+_RANGE = re.compile(rf"(?:from|between|for|over)?\s*(?P<a>{_P})\s*(?:-|–|to|through|thru|and)\s*(?P<b>{_P})", re.IGNORECASE)
+_FY = re.compile(r"\b(?:fy|fiscal(?:\s+year)?)\s*'?(?P<y>(?:19|20)\d{2}|\d{2})\b|\b(?P<y2>(?:19|20)\d{2})\s+fiscal\s+year\b", re.IGNORECASE)
+_BARE_YEAR = re.compile(r"(?<![\d,.$])(?P<y>(?:19|20)\d{2})(?!\d|[,.]\d|%)")
+_QUARTER = re.compile(r"\b(?:q(?P<q>[1-4])|(?P<ord>first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+(?:fiscal[\s-]+)?quarter)\b", re.IGNORECASE)
+_ORD = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
+_WHICH = re.compile(r"^\s*(?:which|what)\s+(?:of\s+\w+(?:'s)?\s+)?(?:\w+\s+){0,3}?(?:segments?|regions?|categor(?:y|ies)|products?|items?|lines?|business(?:es)?|divisions?|units?)\b.*\b(?:most|least|largest|smallest|highest|lowest|biggest|fastest|slowest)\b", re.IGNORECASE)
+_N_YEAR_AVG = re.compile(rf"\b(?P<n>{_N})[\s-]+(?:fiscal[\s-]+)?years?[\s-]+(?:simple\s+)?average\b|\baverage\b[^?]*?\bover\s+the\s+(?:last|past|prior)\s+(?P<n2>{_N})\s+(?:fiscal\s+)?years\b", re.IGNORECASE)
+_MULTI_AVG = re.compile(r"\b(?:simple\s+)?average\b", re.IGNORECASE)
+
+# Generic metrics: the question names the line item.
+_POSSESSIVE = re.compile(r"^.*?\b[\w&.]+(?:'s|s')\s+", re.IGNORECASE)
+_GROWTH_IN = re.compile(r"\b(?:year[\s-]over[\s-]year|yoy|annual)\s+(?:percent(?:age)?\s+)?(?P<kind>growth|change|increase|decrease|decline)\s+(?:rate\s+)?(?:in|of)\s+(?P<item>.+?)(?=\s+(?:in|for|during|from|between|versus|vs\.?|compared)\s|[,?(]|$)", re.IGNORECASE)
+_ITEM_GROWTH = re.compile(r"\b(?:year[\s-]over[\s-]year|yoy|annual)\s+(?P<item>[\w&'\s-]+?)\s+(?P<kind>growth|change|increase|decrease|decline)\b", re.IGNORECASE)
+_DID_GROW = re.compile(
+    r"\b(?:by\s+)?(?:what\s+percent(?:age)?|how\s+much)\s+did\s+(?P<item>.+?)\s+(?P<kind>grow|change|increase|decrease|decline|rise|fall)\b(?P<rest>[^?]*)",
+    re.IGNORECASE,
+)
+_CAGR = re.compile(r"(?:(?P<item>[\w&'\s-]+?)\s+(?:cagr|compound\s+annual\s+growth(?:\s+rate)?)|(?:cagr|compound\s+annual\s+growth(?:\s+rate)?)\s+(?:of|in|for)\s+(?P<item2>.+?)(?=\s+(?:from|between|over|in|for)\s|[,?]|$))", re.IGNORECASE)
+_SHARE_OF = re.compile(
+    r"\bwhat\s+(?:share|percentage|percent|portion|proportion|fraction)\s+of\s+(?P<whole>.+?)\s+(?:came|comes|come|was|were|is|are)\s+(?:from|generated\s+by|attributable\s+to|accounted\s+for\s+by|made\s+up\s+of|contributed\s+by)\s+(?P<part>.+?)(?=\s+(?:in|for|during|at|as\s+of)\s|[?,]|$)",
+    re.IGNORECASE,
+)
+_AS_PCT_OF = re.compile(
+    rf"(?P<d>[\w&'(),\s-]+?\s+as\s+a\s+(?:%|percent(?:age)?|share)\s+of\s+.+?)(?=\s+(?:in|for|during|at|as\s+of)\s+(?:the\s+)?(?:{_P}|fiscal|year)|[?(]|\.\s|$)",
+    re.IGNORECASE,
+)
+_QUESTION_HEAD = re.compile(r"^\s*(?:what\s+(?:was|were|is|are|did)\s+(?:the\s+)?|how\s+(?:much|large)\s+(?:was|were|is)\s+(?:the\s+)?)", re.IGNORECASE)
+_PER_SHARE = re.compile(r"(?P<item>[\w&'\s-]+?)\s+per\s+(?:diluted\s+)?share\b", re.IGNORECASE)
+
+
+@dataclass
+class MetricQuestion:
+    """A question read as a computation. `expr` is bound: every Term has its period."""
+
+    text: str
+    name: str  # what is computed: "gross margin", "DPO", or the stated formula
+    expr: Expr
+    source: str  # definition | library | generic
+    unit: str  # percent | ratio | days | USD | USD/share
+    decimals: int | None
+    scale: Scale | None  # the scale a money answer is asked in
+    period: PeriodRef  # the asked period (unbound when the question names none)
+    metric: Metric | None = None
+    definition: str | None = None
+    years: tuple[int, ...] = ()  # a multi-year average's years
+    allow_not_meaningful: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def terms(self) -> list[Term]:
+        return terms(self.expr)
+
+
+def read_question(question: str, library: Library | None = None) -> MetricQuestion | None:
+    """The question as a metric computation, or None when it asks for no metric."""
+    lib = library or load()
+    q = question.replace("’", "'").replace("“", '"').replace("”", '"').strip()
+    if _WHICH.search(q):
+        return None  # a comparison across rows: ranking.read_ranking
+    found = _find_definition(q)
+    outside = q if not found else q[: found[2]] + " " + q[found[3] :]
+    period, span = _read_periods(outside)
+    decimals, scale = _read_rounding(q)
+    allow = bool(_NOT_MEANINGFUL.search(q))
+    n_avg = _n_year_average(outside)
+    years = _years(span, period, n_avg, bool(_MULTI_AVG.search(outside)))
+    span_refs = tuple(PeriodRef(fiscal_year=y) for y in years)
+    binding = Binding(period=period, start=span[0] if span and len(span) > 1 else None)
+
+    metric, name, expr, source, definition, percent = None, "", None, "", None, False
+    if found:
+        name_text, definition = found[0], found[1]
+        try:
+            expr, percent = DefinitionReader(lib).read(definition, span_refs if len(span_refs) > 1 else ())
+        except ValueError:
+            expr = None  # an unreadable "definition" is prose; the library may still know the metric
+        if expr is not None and not found[4] and not _substantive(expr):
+            expr = None
+        if expr is not None:
+            source = "definition"
+            hit = lib.find_metric(name_text) if name_text else None
+            hit = hit or lib.find_metric(q[: found[2]])
+            metric = hit[0] if hit else None
+            name = metric.name if metric else (name_text.strip() or definition)
+    if expr is None:
+        hit = lib.find_metric(q)
+        if hit:
+            metric = hit[0]
+            if metric.money_variant and scale is not None:
+                metric = lib.metrics[metric.money_variant]
+            expr, name, source = metric.expr, metric.name, "library"
+    if expr is None:
+        generic = _generic(q, lib, span)
+        if generic is None:
+            return None
+        metric, expr, binding.slots, name = generic
+        source = "generic"
+        if metric.key == "cagr":
+            if not (span and len(span) > 1):
+                return None  # a compound rate needs its first and last year
+            years = ()
+    try:
+        already_mean = isinstance(expr, Mean) and source == "definition"
+        if len(years) > 1 and not already_mean and (metric is None or metric.key not in ("cagr", "yoy_growth", "yoy_change")):
+            expr = fill(expr, binding.slots)
+            expr = Mean(tuple(at_year(expr, y) for y in years), f"{len(years)}-year average")
+            name = f"{len(years)}-year average {name}"
+        else:
+            expr = bind(expr, binding)
+    except ValueError:
+        return None
+    unit = _unit(q, metric, percent, expr, lib)
+    if decimals is None and metric is not None and scale is None:
+        decimals = metric.decimals
+    return MetricQuestion(
+        text=question,
+        name=name,
+        expr=expr,
+        source=source,
+        unit=unit,
+        decimals=decimals,
+        scale=scale,
+        period=period,
+        metric=metric,
+        definition=definition,
+        years=years if len(years) > 1 else (),
+        allow_not_meaningful=allow,
+    )
+
+
+def _find_definition(q: str) -> tuple[str, str, int, int, bool] | None:
+    """(metric name as stated, definition text, span start, span end, explicitly "defined as")."""
+    for pattern in (_DEFINE, _DEFINED):
+        m = pattern.search(q)
+        if m and _FORMULA_WORDS.search(m["d"]):
+            name = (m.groupdict().get("name") or "").strip()
+            name = re.sub(r"^.*?\b(?:the|an?|its)\s+", "", name, flags=re.IGNORECASE) if name else ""
+            return name, _clean(m["d"]), m.start(), m.end(), True
+    for m in _PAREN.finditer(q):
+        if _FORMULA_WORDS.search(m["d"]) and not re.search(r"\bvs\.?\b|\bversus\b", m["d"], re.IGNORECASE):
+            return "", _clean(m["d"]), m.start(), m.end(), False
+    m = _USING.search(q)
+    if m and _FORMULA_WORDS.search(m["d"]):
+        return "", _clean(m["d"]), m.start(), m.end(), False
+    return None
+
+
+def _substantive(expr: Expr) -> bool:
+    """An implied definition ("(current plus noncurrent)") whose items are bare modifiers is a
+    gloss on one line item, not a formula: every item must be a concept or a phrase of two words."""
+    return all(t.concept or len(t.phrase.split()) >= 2 for t in terms(expr))
+
+
+def _clean(d: str) -> str:
+    d = d.strip().rstrip(".?;,")
+    d = re.sub(r"\s*,\s*(?:round|answer|express|give|in\s+units)\b.*$", "", d, flags=re.IGNORECASE)
+    return _TRAILING.sub("", d).strip()
+
+
+def _read_rounding(q: str) -> tuple[int | None, Scale | None]:
+    decimals = None
+    m = _DECIMALS.search(q)
+    if m:
+        n = m["n"].lower()
+        decimals = _NUMBER_WORDS[n] if n in _NUMBER_WORDS else int(n)
+    elif m := _NEAREST.search(q):
+        w = m["w"].lower()
+        decimals = 1 if w == "tenth" else 2 if w == "hundredth" else 3 if w == "thousandth" else 0
+    scale = None
+    m = _SCALE.search(q)
+    if m:
+        scale = Scale((m["a"] or m["b"]).lower())
+    return decimals, scale
+
+
+def _read_periods(text: str) -> tuple[PeriodRef, tuple[PeriodRef, ...]]:
+    """The asked period (the latest named) and a named span ("FY2017 through FY2019"), if any."""
+    span: tuple[PeriodRef, ...] = ()
+    m = _RANGE.search(text)
+    if m:
+        a, b = parse_period(m["a"]), parse_period(m["b"])
+        if a.fiscal_year is not None and b.fiscal_year is not None and a.fiscal_year != b.fiscal_year and abs(a.fiscal_year - b.fiscal_year) <= 30:
+            lo, hi = sorted((a.fiscal_year, b.fiscal_year))
+            span = (PeriodRef(fiscal_year=lo), PeriodRef(fiscal_year=hi))
+            return span[1], span
+    dates = [d for d, _, _ in find_dates(text)]
+    if dates:
+        return PeriodRef(end=max(dates), months=_quarter_months(text)[1]), ()
+    years = [int(y if len(y) == 4 else "20" + y) for m in _FY.finditer(text) for y in [m["y"] or m["y2"]]]
+    years += [int(m["y"]) for m in _BARE_YEAR.finditer(text)]
+    quarter, months = _quarter_months(text)
+    if years:
+        return PeriodRef(fiscal_year=max(years), quarter=quarter, months=months), ()
+    return PeriodRef(quarter=quarter, months=months), ()
+
+
+def _quarter_months(text: str) -> tuple[int | None, int | None]:
+    """ "Q3 2024", "third quarter" -> (3, 3); "six months ended" -> (None, 6); a full year -> (None, None)."""
+    m = _QUARTER.search(text)
+    quarter = (int(m["q"]) if m["q"] else _ORD[m["ord"].lower()]) if m else None
+    durations = find_durations(text)
+    months = durations[0].months if durations else (3 if quarter else None)
+    return quarter, (None if months == 12 else months)
+
+
+def _n_year_average(text: str) -> int | None:
+    m = _N_YEAR_AVG.search(text)
+    if not m:
+        return None
+    n = (m["n"] or m["n2"]).lower()
+    return _NUMBER_WORDS.get(n) or int(n)
+
+
+def _years(span: tuple[PeriodRef, ...], period: PeriodRef, n: int | None, averaged: bool) -> tuple[int, ...]:
+    """The years of a multi-year average: a named span, or the last n years to the asked one."""
+    if span and (n is not None or averaged):
+        return tuple(range(span[0].fiscal_year, span[-1].fiscal_year + 1))
+    if n and period.fiscal_year is not None:
+        return tuple(range(period.fiscal_year - n + 1, period.fiscal_year + 1))
+    return ()
+
+
+def _generic(q: str, lib: Library, span) -> tuple[Metric, Expr, dict, str] | None:
+    """Growth, CAGR, share of total, per-share: the metric and the line item(s) the question names."""
+    reader = DefinitionReader(lib)
+    if m := _CAGR.search(q):
+        item = _item_phrase(m["item"] or m["item2"])
+        if item:
+            metric = lib.metrics["cagr"]
+            return metric, metric.expr, {"item": _subject(item, lib, reader)}, f"{item} CAGR"
+    for pattern in (_GROWTH_IN, _ITEM_GROWTH, _DID_GROW):
+        m = pattern.search(q)
+        if not m:
+            continue
+        item = _item_phrase(m["item"])
+        rest = m.groupdict().get("rest") or ""
+        if re.search(r"\bin\s+dollars\b", q, re.IGNORECASE):
+            return None  # "change ... in dollars": the table prints the change, a figure
+        if not item or (pattern is _DID_GROW and not re.search(r"year[\s-]over[\s-]year|\byoy\b|\bduring\b|\bin\s+(?:fiscal\s+|fy\s*)?\d{4}|from\s+the\s+prior|versus|compared", rest + q, re.IGNORECASE)):
+            continue
+        percent = m["kind"].lower() in ("growth",) or bool(_ASK_PERCENT.search(q))
+        metric = lib.metrics["yoy_growth" if percent else "yoy_change"]
+        return metric, metric.expr, {"item": _subject(item, lib, reader)}, f"year-over-year {'growth' if percent else 'change'} in {item}"
+    if m := _SHARE_OF.search(q):
+        part, whole = _item_phrase(m["part"]), _item_phrase(m["whole"])
+        metric = lib.metrics["share_of_total"]
+        return metric, metric.expr, {"part": _subject(part, lib, reader), "whole": _subject(whole, lib, reader)}, f"{part} as a share of {whole}"
+    if m := _AS_PCT_OF.search(_QUESTION_HEAD.sub("", q)):
+        d = _item_phrase(m["d"])
+        try:
+            expr, _ = reader.read(d)
+        except ValueError:
+            expr = None
+        if expr is not None:
+            metric = lib.metrics["share_of_total"]
+            return dataclasses.replace(metric, expr=expr), expr, {}, d
+    if m := _PER_SHARE.search(q):
+        hit = lib.find_metric(m["item"])
+        if hit and not hit[0].generic and hit[0].unit == "USD":
+            metric = lib.metrics["per_share"]
+            return metric, metric.expr, {"item": hit[0].expr}, f"{hit[0].name} per share"
+    return None
+
+
+def _item_phrase(text: str | None) -> str:
+    if not text:
+        return ""
+    t = _QUESTION_HEAD.sub("", text.strip())
+    t = _POSSESSIVE.sub("", t) if "'" in t else t
+    t = re.sub(r"^(?:the|its|their)\s+", "", t.strip(), flags=re.IGNORECASE)
+    return t.strip(" ,")
+
+
+def _subject(phrase: str, lib: Library, reader: DefinitionReader) -> Expr:
+    """A generic metric's line item: a library metric by name ("free cash flow") or a phrase."""
+    hit = lib.metric_named(phrase)
+    if hit is not None and not hit.generic:
+        return hit.expr
+    return reader._term(phrase, [], None)
+
+
+def _unit(q: str, metric: Metric | None, percent: bool, expr: Expr, lib: Library) -> str:
+    if _ASK_DAYS.search(q):
+        return "days"
+    if _ASK_RATIO.search(q):
+        return "ratio"
+    if metric is not None and metric.unit in ("USD", "USD/share"):
+        return metric.unit
+    if percent or _ASK_PERCENT.search(q):
+        return "percent"
+    if metric is not None:
+        return metric.unit
+    if re.search(r"\bdays?\b", q, re.IGNORECASE):
+        return "days"
+    if re.search(r"\b(?:margin|rate|return|yield)\b", q, re.IGNORECASE):
+        return "percent"
+    return "ratio"

@@ -131,7 +131,7 @@ class _V:
     amount: Decimal  # multiplied out: absolute dollars, shares
     dims: tuple[int, int]  # exponents of USD and shares
     show: str
-    atomic: bool = True  # needs no parentheses inside a product
+    prec: int = 3  # how tightly the shown text binds: 3 a number, 2 a product, 1 a sum
 
 
 class _Evaluator:
@@ -147,13 +147,13 @@ class _Evaluator:
                 return _V(v, (0, 0), t or _fmt(v))
             case Neg(operand=o):
                 v = self.ev(o)
-                return _V(-v.amount, v.dims, f"-{_paren(v)}")
+                return _V(-v.amount, v.dims, f"-{_wrap(v, 3)}", 1)
             case BinOp(op=op, left=left, right=right):
                 return self.binop(op, left, right)
             case Mean(items=items):
                 vals = self._all(items)
                 _same_dims(vals, "average")
-                return _V(sum((v.amount for v in vals), Decimal(0)) / len(vals), vals[0].dims, f"({' + '.join(v.show for v in vals)}) / {len(vals)}", False)
+                return _V(sum((v.amount for v in vals), Decimal(0)) / len(vals), vals[0].dims, f"({' + '.join(v.show for v in vals)}) / {len(vals)}", 2)
             case Term():
                 return self.term(e)
         raise TypeError(f"cannot evaluate {e!r}")
@@ -176,20 +176,20 @@ class _Evaluator:
             case "+" | "-":
                 _same_dims([a, b], "add" if op == "+" else "subtract")
                 amount = a.amount + b.amount if op == "+" else a.amount - b.amount
-                return _V(amount, a.dims, f"{a.show} {op} {_paren(b) if op == '-' else b.show}", False)
+                return _V(amount, a.dims, f"{a.show} {op} {_wrap(b, 2)}", 1)
             case "*":
-                return _V(a.amount * b.amount, (a.dims[0] + b.dims[0], a.dims[1] + b.dims[1]), f"{_paren(a)} * {_paren(b)}")
+                return _V(a.amount * b.amount, (a.dims[0] + b.dims[0], a.dims[1] + b.dims[1]), f"{_wrap(a, 2)} * {_wrap(b, 2)}", 2)
             case "/":
                 if b.amount == 0:
                     raise _Undefined(f"division by zero: {b.show} is 0")
-                return _V(a.amount / b.amount, (a.dims[0] - b.dims[0], a.dims[1] - b.dims[1]), f"{_paren(a)} / {_paren(b)}")
+                return _V(a.amount / b.amount, (a.dims[0] - b.dims[0], a.dims[1] - b.dims[1]), f"{_wrap(a, 2)} / {_wrap(b, 3)}", 2)
             case "^":
                 if a.dims != (0, 0) or b.dims != (0, 0):
                     raise _Undefined("a power of an amount with units")
                 if a.amount < 0 and b.amount != b.amount.to_integral_value():
                     raise _Undefined(f"a fractional power of a negative ratio ({a.show})")
                 try:
-                    return _V(a.amount**b.amount, (0, 0), f"{_paren(a)} ^ {_paren(b)}")
+                    return _V(a.amount**b.amount, (0, 0), f"{_wrap(a, 3)} ^ {_wrap(b, 3)}", 2)
                 except InvalidOperation as exc:
                     raise _Undefined(f"{a.show} ^ {b.show} is undefined") from exc
         raise ValueError(f"unknown operator {op!r}")
@@ -200,9 +200,9 @@ class _Evaluator:
         vals = self._all([t.at(p) for p in t.periods])
         _same_dims(vals, t.how)
         if t.how == "average":
-            return _V(sum((v.amount for v in vals), Decimal(0)) / len(vals), vals[0].dims, f"({' + '.join(v.show for v in vals)}) / {len(vals)}", False)
+            return _V(sum((v.amount for v in vals), Decimal(0)) / len(vals), vals[0].dims, f"(({' + '.join(v.show for v in vals)}) / {len(vals)})")
         if t.how == "change":
-            return _V(vals[-1].amount - vals[0].amount, vals[0].dims, f"({vals[-1].show} - {_paren(vals[0])})")
+            return _V(vals[-1].amount - vals[0].amount, vals[0].dims, f"({vals[-1].show} - {_wrap(vals[0], 2)})")
         raise ValueError(f"unknown aggregation {t.how!r}")
 
     def lookup(self, t: Term) -> _V:
@@ -223,7 +223,7 @@ class _Evaluator:
             factor = Decimal(inp.scale.factor)
             suffix = _SCALE_WORD[inp.scale] if self.show_scale and unit in _DIMS else ""
             show = f"{_fmt(value)}{suffix}"
-            return _V(value * factor, _DIMS.get(unit, (0, 0)), f"({show})" if value < 0 else show)
+            return _V(value * factor, _DIMS.get(unit, (0, 0)), show, 1 if value < 0 else 3)
         for alt in concept.alternatives if concept else ():
             mark_used, mark_missing = len(self.used), len(self.missing)
             try:
@@ -232,7 +232,7 @@ class _Evaluator:
                 del self.used[mark_used:], self.missing[mark_missing:]
                 continue
             self.notes.append(f"The filing prints no {t.phrase} row for {t.period.describe()}; it is computed as {_describe_formula(self.lib, alt)}.")
-            return _V(sub.amount, sub.dims, f"({sub.show})")
+            return sub
         self.missing.append(t)
         raise _Missing
 
@@ -247,8 +247,8 @@ def _same_dims(vals: list[_V], what: str) -> None:
         raise _Undefined(f"cannot {what} amounts of different units ({', '.join(v.show for v in vals)})")
 
 
-def _paren(v: _V) -> str:
-    return v.show if v.atomic else f"({v.show})"
+def _wrap(v: _V, need: int) -> str:
+    return v.show if v.prec >= need else f"({v.show})"
 
 
 def _fmt(d: Decimal, decimals: int | None = None) -> str:
@@ -317,7 +317,7 @@ def evaluate(
                 formula += f"{_SCALE_WORD[common]} = {_fmt(value)}{_SCALE_WORD[out_scale]}"
         elif out_unit == "percent":
             value = v.amount * 100
-            formula = f"{_paren(v)} * 100 = {_fmt4(value)}"
+            formula = f"{_wrap(v, 2)} * 100 = {_fmt4(value)}"
         else:
             value = v.amount
             formula = f"{shown} = {_fmt4(value)}"
@@ -333,7 +333,10 @@ def _fmt4(d: Decimal) -> str:
 
 def _missing(ev: _Evaluator, name: str, allow_not_meaningful: bool) -> Result:
     lacking = list(dict.fromkeys(ev.missing))
-    items = "; ".join(t.describe() for t in lacking)
+    periods: dict[str, list[str]] = {}
+    for t in lacking:  # "inventories (FY2022, FY2023)", not one clause per period
+        periods.setdefault(t.phrase, []).append(t.period.describe())
+    items = "; ".join(f"{phrase} ({', '.join(dict.fromkeys(p))})" for phrase, p in periods.items())
     if allow_not_meaningful:
         reason = f"{name[:1].upper()}{name[1:]} is not a useful metric for this company: the filing reports no {items}."
         return Result("not_meaningful", name, missing=lacking, inputs=ev.used, reason=reason)

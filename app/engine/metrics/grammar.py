@@ -162,6 +162,8 @@ class _Parser:
         raise GrammarError(f"unexpected {t.text!r} in formula {self.source!r}")
 
     def close(self) -> None:
+        if self.peek() is None:
+            raise GrammarError(f"expected ')' at the end of formula {self.source!r}")
         t = self.take()
         if t.kind != "rp":
             raise GrammarError(f"expected ')' before {t.text!r} in formula {self.source!r}")

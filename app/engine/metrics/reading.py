@@ -126,6 +126,15 @@ def read_question(question: str, library: Library | None = None) -> MetricQuesti
             hit = hit or lib.find_metric(q[: found[2]])
             metric = hit[0] if hit else None
             name = metric.name if metric else (name_text.strip() or definition)
+            if isinstance(expr, Mean) and len(span_refs) > 1:
+                name = f"{len(span_refs)}-year average {name}"
+    if expr is None and (m := _PER_SHARE.search(q)):
+        # "free cash flow per share": a per-share amount of a library metric, before the metric itself
+        inner = lib.find_metric(m["item"])
+        if inner and not inner[0].generic and inner[0].unit == "USD":
+            metric = lib.metrics["per_share"]
+            expr, name, source = metric.expr, f"{inner[0].name} per share", "generic"
+            binding.slots = {"item": inner[0].expr}
     if expr is None:
         hit = lib.find_metric(q)
         if hit:
@@ -298,11 +307,6 @@ def _generic(q: str, lib: Library, span) -> tuple[Metric, Expr, dict, str] | Non
         if expr is not None:
             metric = lib.metrics["share_of_total"]
             return dataclasses.replace(metric, expr=expr), expr, {}, d
-    if m := _PER_SHARE.search(q):
-        hit = lib.find_metric(m["item"])
-        if hit and not hit[0].generic and hit[0].unit == "USD":
-            metric = lib.metrics["per_share"]
-            return metric, metric.expr, {"item": hit[0].expr}, f"{hit[0].name} per share"
     return None
 
 

@@ -226,3 +226,23 @@ def test_a_question_with_no_year_leaves_the_period_to_the_engine():
 def test_quarter_questions_carry_the_quarter():
     mq = read_question("What was the gross margin for the third quarter of fiscal 2024?")
     assert (mq.period.fiscal_year, mq.period.quarter, mq.period.months) == (2024, 3, 3)
+
+
+def test_average_of_a_line_item_over_a_span():
+    mq = read_question("What was Apple's average revenue over FY2017-FY2019?")
+    assert mq.years == (2017, 2018, 2019) and [t.period.fiscal_year for t in mq.terms] == [2017, 2018, 2019]
+    r = metrics.compute(mq, Cells(APPLE))
+    assert abs(r.value - Decimal("251667.6667")) < Decimal("0.0001")  # (229,234 + 265,595 + 260,174) / 3
+
+
+def test_growth_of_a_library_metric():
+    mq = read_question("What was Apple's EBITDA growth in 2019?")
+    assert mq.name == "year-over-year growth in EBITDA"
+    r = metrics.compute(mq, Cells(APPLE))
+    # (63,930 + 12,547) / (70,898 + 10,903) - 1 = 76,477 / 81,801 - 1 = -6.5085%
+    assert abs(r.value - Decimal("-6.5085")) < Decimal("0.0001")
+
+
+def test_return_on_average_assets_is_not_a_multi_year_average():
+    mq = read_question("What was TI's return on average total assets in 2023?")
+    assert mq.years == () and mq.metric.key == "roa"

@@ -132,3 +132,9 @@ def test_result_text_shows_the_rounded_value_and_the_formula():
     assert r.text() == "Dividend payout ratio was 70.0% (4,557 / 6,510 * 100 = 70)."
     r = metrics.answer("What was Apple's free cash flow in FY2019?", Cells(APPLE, APPLE_SCALES))
     assert r.shown() == "$58,896 million"
+
+
+def test_nil_inventory_is_not_a_useful_metric_when_the_question_allows_it():
+    cells = Cells({**TI, "inventory": ("Inventories", 526, {2023: "—", 2022: "—"})})
+    r = metrics.answer("What were the days inventory outstanding in 2023? If DIO is not a useful metric for this company, say so.", cells)
+    assert r.status == "not_meaningful" and "nil inventories" in r.reason

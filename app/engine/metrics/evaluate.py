@@ -294,7 +294,14 @@ def evaluate(
         except _Missing:
             return _missing(first, name, allow_not_meaningful)
         except _Undefined as exc:
-            return Result("undefined", name, reason=f"{name[:1].upper()}{name[1:]} cannot be computed: {exc}.", inputs=first.used)
+            if allow_not_meaningful:
+                return Result("not_meaningful", name, inputs=first.used, reason=f"{_cap(name)} is not a useful metric for this company: {exc}.")
+            return Result("undefined", name, reason=f"{_cap(name)} cannot be computed: {exc}.", inputs=first.used)
+        nil = [u for u in first.used if u.value == 0]
+        if allow_not_meaningful and nil:
+            # "If DIO is not a useful metric, say so": a company reporting nil inventory has none to turn.
+            items = ", ".join(dict.fromkeys(u.term.phrase for u in nil))
+            return Result("not_meaningful", name, inputs=first.used, reason=f"{_cap(name)} is not a useful metric for this company: it reports nil {items}.")
         scales = {u.input.scale for u in first.used if u.input.unit_name in _DIMS}
         ev = first
         if len(scales) > 1:  # show each number's scale only where they differ
@@ -323,6 +330,10 @@ def evaluate(
             formula = f"{shown} = {_fmt4(value)}"
         rounded = value if decimals is None else value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
         return Result("ok", name, value, rounded, out_unit, out_scale, decimals, formula, ev.used, [], ev.notes)
+
+
+def _cap(name: str) -> str:
+    return name[:1].upper() + name[1:]
 
 
 def _fmt4(d: Decimal) -> str:

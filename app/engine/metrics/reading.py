@@ -49,12 +49,16 @@ _QUARTER = re.compile(r"\b(?:q(?P<q>[1-4])|(?P<ord>first|second|third|fourth|1st
 _ORD = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
 _WHICH = re.compile(r"^\s*(?:which|what)\s+(?:of\s+\w+(?:'s)?\s+)?(?:\w+\s+){0,3}?(?:segments?|regions?|categor(?:y|ies)|products?|items?|lines?|business(?:es)?|divisions?|units?)\b.*\b(?:most|least|largest|smallest|highest|lowest|biggest|fastest|slowest)\b", re.IGNORECASE)
 _N_YEAR_AVG = re.compile(rf"\b(?P<n>{_N})[\s-]+(?:fiscal[\s-]+)?years?[\s-]+(?:simple\s+)?average\b|\baverage\b[^?]*?\bover\s+the\s+(?:last|past|prior)\s+(?P<n2>{_N})\s+(?:fiscal\s+)?years\b", re.IGNORECASE)
-_MULTI_AVG = re.compile(r"\b(?:simple\s+)?average\b", re.IGNORECASE)
+# "average" as a mean over years, not "return on average total assets" (a balance average).
+_MULTI_AVG = re.compile(r"\b(?:simple\s+)?average\b(?!\s+(?:total\s+|shareholders'?\s+|stockholders'?\s+|common\s+)?(?:assets|equity|balances?|inventor|receivables?|payables?|debt|capital|invested))", re.IGNORECASE)
+_AVG_ITEM = re.compile(r"\b(?:simple\s+)?(?:average|mean)\s+(?:annual\s+|yearly\s+)?(?:of\s+)?(?:the\s+|its\s+|their\s+)?(?P<item>[a-z][\w&'\s,-]*?)\s+(?:over|for|from|between|during|across|in)\s+(?:the\s+)?(?:fiscal\s+years?|fy|\d{4})", re.IGNORECASE)
 
 # Generic metrics: the question names the line item.
 _POSSESSIVE = re.compile(r"^.*?\b[\w&.]+(?:'s|s')\s+", re.IGNORECASE)
 _GROWTH_IN = re.compile(r"\b(?:year[\s-]over[\s-]year|yoy|annual)\s+(?:percent(?:age)?\s+)?(?P<kind>growth|change|increase|decrease|decline)\s+(?:rate\s+)?(?:in|of)\s+(?P<item>.+?)(?=\s+(?:in|for|during|from|between|versus|vs\.?|compared)\s|[,?(]|$)", re.IGNORECASE)
 _ITEM_GROWTH = re.compile(r"\b(?:year[\s-]over[\s-]year|yoy|annual)\s+(?P<item>[\w&'\s-]+?)\s+(?P<kind>growth|change|increase|decrease|decline)\b", re.IGNORECASE)
+_FORWARD = re.compile(r"\b(?:expect(?:s|ed)?|guidance|guided|outlook|forecast|anticipated?|target|projected)\b", re.IGNORECASE)
+_NOUN_GROWTH = re.compile(r"(?:'s|\baverage|\bannual|\bthe|\bits)\s+(?P<item>[a-z][\w&'\s-]*?)\s+(?P<kind>growth)(?:\s+rate)?\b", re.IGNORECASE)
 _DID_GROW = re.compile(
     r"\b(?:by\s+)?(?:what\s+percent(?:age)?|how\s+much)\s+did\s+(?P<item>.+?)\s+(?P<kind>grow|change|increase|decrease|decline|rise|fall)\b(?P<rest>[^?]*)",
     re.IGNORECASE,
@@ -142,6 +146,12 @@ def read_question(question: str, library: Library | None = None) -> MetricQuesti
             if metric.money_variant and scale is not None:
                 metric = lib.metrics[metric.money_variant]
             expr, name, source = metric.expr, metric.name, "library"
+            after, before = q[hit[1].end() :], q[: hit[1].start()]
+            if metric.unit == "USD" and (re.match(r"\s+growth\b", after, re.IGNORECASE) or re.search(r"\bgrowth\s+(?:in|of)\s+(?:\S+\s+)?$", before, re.IGNORECASE)):
+                # "EBITDA growth in 2019": the year-over-year growth of the metric
+                growth = lib.metrics["yoy_growth"]
+                binding.slots = {"item": metric.expr}
+                metric, expr, name, source = growth, growth.expr, f"year-over-year growth in {metric.name}", "generic"
     if expr is None:
         generic = _generic(q, lib, span)
         if generic is None:
@@ -154,7 +164,7 @@ def read_question(question: str, library: Library | None = None) -> MetricQuesti
             years = ()
     try:
         already_mean = isinstance(expr, Mean) and source == "definition"
-        if len(years) > 1 and not already_mean and (metric is None or metric.key not in ("cagr", "yoy_growth", "yoy_change")):
+        if len(years) > 1 and not already_mean and (metric is None or metric.key != "cagr"):
             expr = fill(expr, binding.slots)
             expr = Mean(tuple(at_year(expr, y) for y in years), f"{len(years)}-year average")
             name = f"{len(years)}-year average {name}"
@@ -281,7 +291,7 @@ def _generic(q: str, lib: Library, span) -> tuple[Metric, Expr, dict, str] | Non
         if item:
             metric = lib.metrics["cagr"]
             return metric, metric.expr, {"item": _subject(item, lib, reader)}, f"{item} CAGR"
-    for pattern in (_GROWTH_IN, _ITEM_GROWTH, _DID_GROW):
+    for pattern in (_GROWTH_IN, _ITEM_GROWTH, _DID_GROW, _NOUN_GROWTH):
         m = pattern.search(q)
         if not m:
             continue
@@ -291,6 +301,8 @@ def _generic(q: str, lib: Library, span) -> tuple[Metric, Expr, dict, str] | Non
             return None  # "change ... in dollars": the table prints the change, a figure
         if not item or (pattern is _DID_GROW and not re.search(r"year[\s-]over[\s-]year|\byoy\b|\bduring\b|\bin\s+(?:fiscal\s+|fy\s*)?\d{4}|from\s+the\s+prior|versus|compared", rest + q, re.IGNORECASE)):
             continue
+        if pattern is _NOUN_GROWTH and (_FORWARD.search(q) or not (lib.concept_for(item) or lib.metric_named(item) or len(item.split()) >= 2)):
+            continue  # "the expected growth of the market" names no line item
         percent = m["kind"].lower() in ("growth",) or bool(_ASK_PERCENT.search(q))
         metric = lib.metrics["yoy_growth" if percent else "yoy_change"]
         return metric, metric.expr, {"item": _subject(item, lib, reader)}, f"year-over-year {'growth' if percent else 'change'} in {item}"
@@ -298,6 +310,12 @@ def _generic(q: str, lib: Library, span) -> tuple[Metric, Expr, dict, str] | Non
         part, whole = _item_phrase(m["part"]), _item_phrase(m["whole"])
         metric = lib.metrics["share_of_total"]
         return metric, metric.expr, {"part": _subject(part, lib, reader), "whole": _subject(whole, lib, reader)}, f"{part} as a share of {whole}"
+    if (m := _AVG_ITEM.search(q)) and span and len(span) > 1:
+        # "average revenue over FY2017-FY2019": a line item's mean over the span's years
+        item = _item_phrase(m["item"])
+        if item:
+            metric = lib.metrics["multi_year_average"]
+            return metric, metric.expr, {"item": _subject(item, lib, reader)}, f"{item}"
     if m := _AS_PCT_OF.search(_QUESTION_HEAD.sub("", q)):
         d = _item_phrase(m["d"])
         try:
@@ -316,6 +334,7 @@ def _item_phrase(text: str | None) -> str:
     t = _QUESTION_HEAD.sub("", text.strip())
     t = _POSSESSIVE.sub("", t) if "'" in t else t
     t = re.sub(r"^(?:the|its|their)\s+", "", t.strip(), flags=re.IGNORECASE)
+    t = re.sub(rf"^(?:{_N}[\s-]+years?[\s-]+)?(?:simple\s+)?(?:average|mean)\s+(?:annual\s+)?", "", t, flags=re.IGNORECASE)
     return t.strip(" ,")
 
 

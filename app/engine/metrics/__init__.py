@@ -38,6 +38,7 @@ from __future__ import annotations
 from filingqa.app.engine.metrics.evaluate import Input, Resolve, Result, Used, evaluate, exact_value, input_from_fact
 from filingqa.app.engine.metrics.expr import PeriodRef, Term
 from filingqa.app.engine.metrics.library import Library, load
+from filingqa.app.engine.metrics.ranking import Candidate, RankQuery, Ranking, rank, read_ranking
 from filingqa.app.engine.metrics.reading import MetricQuestion, read_question
 
 
@@ -58,6 +59,11 @@ def compute(mq: MetricQuestion, resolve: Resolve, library: Library | None = None
     return result
 
 
+def is_metric_question(question: str) -> bool:
+    """Whether the question asks for a metric this package computes (for the engine's classifier)."""
+    return read_question(question) is not None
+
+
 def answer(question: str, resolve: Resolve, library: Library | None = None) -> Result | None:
     """One call: None when the question asks for no metric, else the computed Result."""
     mq = read_question(question, library)
@@ -65,9 +71,12 @@ def answer(question: str, resolve: Resolve, library: Library | None = None) -> R
 
 
 __all__ = [
+    "Candidate",
     "Input",
     "MetricQuestion",
     "PeriodRef",
+    "RankQuery",
+    "Ranking",
     "Result",
     "Term",
     "Used",
@@ -75,6 +84,9 @@ __all__ = [
     "compute",
     "exact_value",
     "input_from_fact",
+    "is_metric_question",
     "load",
+    "rank",
     "read_question",
+    "read_ranking",
 ]

@@ -19,7 +19,7 @@ import re
 from datetime import date
 
 from filingqa.app.engine.metrics import grammar
-from filingqa.app.engine.metrics.expr import Expr, Mean, PeriodRef, Term, terms
+from filingqa.app.engine.metrics.expr import BinOp, Expr, Mean, Neg, PeriodRef, Term, at_year
 from filingqa.app.engine.metrics.library import Library
 from filingqa.ingest.periods import find_dates
 
@@ -100,8 +100,6 @@ class DefinitionReader:
             inner, percent = self.read(m["inner"])
             if not years:
                 raise ValueError(f"an average of annual ratios needs the years it covers: {text!r}")
-            from filingqa.app.engine.metrics.expr import at_year
-
             return Mean(tuple(at_year(inner, p.fiscal_year) for p in years), "simple average of annual values"), percent
         self._made, self._both = [], []
         expr, percent = grammar.parse(text, self._item)
@@ -197,8 +195,6 @@ class DefinitionReader:
 
 
 def _replace_terms(expr: Expr, updates: dict) -> Expr:
-    from filingqa.app.engine.metrics.expr import BinOp, Neg
-
     match expr:
         case Term():
             return updates.get(expr, expr)
@@ -224,4 +220,4 @@ def read_definition(text: str, library: Library, years: tuple[PeriodRef, ...] = 
     return DefinitionReader(library).read(text, years)
 
 
-__all__ = ["read_definition", "parse_period", "DefinitionReader", "PERIOD", "terms"]
+__all__ = ["PERIOD", "DefinitionReader", "parse_period", "read_definition"]

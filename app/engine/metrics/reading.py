@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
 
 from filingqa.app.engine.metrics.definition import PERIOD, DefinitionReader, parse_period
 from filingqa.app.engine.metrics.expr import Binding, Expr, Mean, PeriodRef, Term, at_year, bind, fill, terms
@@ -92,7 +91,6 @@ class MetricQuestion:
     definition: str | None = None
     years: tuple[int, ...] = ()  # a multi-year average's years
     allow_not_meaningful: bool = False
-    notes: list[str] = field(default_factory=list)
 
     @property
     def terms(self) -> list[Term]:
@@ -172,7 +170,7 @@ def read_question(question: str, library: Library | None = None) -> MetricQuesti
             expr = bind(expr, binding)
     except ValueError:
         return None
-    unit = _unit(q, metric, percent, expr, lib)
+    unit = _unit(q, metric, percent)
     if decimals is None and metric is not None and scale is None:
         decimals = metric.decimals
     return MetricQuestion(
@@ -346,7 +344,7 @@ def _subject(phrase: str, lib: Library, reader: DefinitionReader) -> Expr:
     return reader._term(phrase, [], None)
 
 
-def _unit(q: str, metric: Metric | None, percent: bool, expr: Expr, lib: Library) -> str:
+def _unit(q: str, metric: Metric | None, percent: bool) -> str:
     if _ASK_DAYS.search(q):
         return "days"
     if _ASK_RATIO.search(q):

@@ -20,7 +20,7 @@ from datetime import date
 
 from filingqa.app.engine.metrics import grammar
 from filingqa.app.engine.metrics.expr import BinOp, Expr, Mean, Neg, PeriodRef, Term, at_year
-from filingqa.app.engine.metrics.library import Library
+from filingqa.app.engine.metrics.library import Library, phrase_key
 from filingqa.ingest.periods import find_dates
 
 _MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
@@ -84,8 +84,9 @@ def _sort_key(p: PeriodRef):
 class DefinitionReader:
     """Reads one stated definition; `library` supplies concepts for the phrases it knows."""
 
-    def __init__(self, library: Library):
+    def __init__(self, library: Library, overrides: dict[str, Expr] | None = None):
         self.lib = library
+        self.overrides = overrides or {}  # sub-metrics the question defines too ("DIO is defined as ...")
         self._made: list[Term] = []
         self._both: list[tuple[int, str]] = []
 
@@ -124,9 +125,24 @@ class DefinitionReader:
                 phrase = f"{phrase} ({g.strip()})"
             else:
                 aliases.append(g.strip())
+        metric = self._metric(phrase)
+        if metric is not None:
+            return metric
         term = self._term(phrase, aliases, statement)
         self._made.append(term)
         return term
+
+    def _metric(self, phrase: str) -> Expr | None:
+        """An item that is itself a metric ("DIO + DSO - DPO", "free cash flow / net income"): the
+        question's own definition of it, else the library's. A line item's name wins (a row
+        labelled "Gross margin" is gross profit, not the ratio)."""
+        key = phrase_key(phrase)
+        if key in self.overrides:
+            return self.overrides[key]
+        if self.lib.concept_for(phrase) is not None:
+            return None
+        metric = self.lib.metric_named(phrase)
+        return metric.expr if metric is not None and not metric.generic else None
 
     def _term(self, phrase: str, aliases: list[str], statement: str | None) -> Term:
         how, periods, instant, offset = "value", (PeriodRef(),), None, 0

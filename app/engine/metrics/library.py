@@ -20,7 +20,7 @@ _SLOTS = ("item", "part", "whole", "years")
 _KEY_CHARS = re.compile(r"[^a-z0-9&%@_]+")
 # Words that qualify a stated phrase without changing the line item ("year-end receivables").
 _QUALIFIERS = re.compile(
-    r"^(?:the|a|an|its|company's|total\s+(?=reported)|reported|consolidated|annual|yearly|full[\s-]year|fiscal(?:\s+year)?(?:\s+\d{4})?|"
+    r"^(?:the|a|an|its|company's|total\s+(?=reported)|reported|as\s+reported|unadjusted|gaap|consolidated|annual|yearly|full[\s-]year|fiscal(?:\s+year)?(?:\s+\d{4})?|"
     r"fy\s*\d{4}|\d{4}|year[\s-]end|end[\s-]of[\s-](?:the[\s-])?year|ending|closing|period[\s-]end)\s+",
     re.IGNORECASE,
 )

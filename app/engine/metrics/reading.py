@@ -11,10 +11,11 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from filingqa.app.engine.metrics.definition import PERIOD, DefinitionReader, parse_period
-from filingqa.app.engine.metrics.expr import Binding, Expr, Mean, PeriodRef, Term, at_year, bind, fill, terms
-from filingqa.app.engine.metrics.library import Library, Metric, load
+from filingqa.app.engine.metrics.expr import BinOp, Binding, Expr, Mean, Num, Rel, Slot, PeriodRef, Term, at_year, bind, fill, terms
+from filingqa.app.engine.metrics.library import Library, Metric, load, phrase_key
 from filingqa.ingest.model import Scale
 from filingqa.ingest.periods import find_dates, find_durations
 
@@ -42,6 +43,8 @@ _ASK_DAYS = re.compile(r"\bin\s+days\b", re.IGNORECASE)
 _NOT_MEANINGFUL = re.compile(r"\bif\b[^?.]{0,100}?\bnot\s+(?:a\s+)?(?:useful|meaningful|relevant|applicable|appropriate|helpful)\b", re.IGNORECASE)
 
 _RANGE = re.compile(rf"(?:from|between|for|over)?\s*(?P<a>{_P})\s*(?:-|–|to|through|thru|and)\s*(?P<b>{_P})", re.IGNORECASE)
+_DATE = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?\s+\d{1,2},?\s+(?:19|20)\d{2}"
+_DATE_RANGE = re.compile(rf"\b(?:from|between)\s+(?P<a>{_DATE})\s*,?\s+(?:to|and|through|until)\s+(?P<b>{_DATE})", re.IGNORECASE)
 _FY = re.compile(r"\b(?:fy|fiscal(?:\s+year)?)\s*'?(?P<y>(?:19|20)\d{2}|\d{2})\b|\b(?P<y2>(?:19|20)\d{2})\s+fiscal\s+year\b", re.IGNORECASE)
 _BARE_YEAR = re.compile(r"(?<![\d,.$])(?P<y>(?:19|20)\d{2})(?!\d|[,.]\d|%)")
 _QUARTER = re.compile(r"\b(?:q(?P<q>[1-4])|(?P<ord>first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+(?:fiscal[\s-]+)?quarter)\b", re.IGNORECASE)
@@ -68,10 +71,13 @@ _SHARE_OF = re.compile(
     re.IGNORECASE,
 )
 _AS_PCT_OF = re.compile(
-    rf"(?P<d>[\w&'(),\s-]+?\s+as\s+a\s+(?:%|percent(?:age)?|share)\s+of\s+.+?)(?=\s+(?:in|for|during|at|as\s+of)\s+(?:the\s+)?(?:{_P}|fiscal|year)|[?(]|\.\s|$)",
+    rf"(?P<d>[\w&'(),\s-]+?\s+as\s+a\s+(?:%|percent(?:age)?|share)\s+of\s+.+?)(?=\s+(?:in|for|during|at|as\s+of|from|between|over)\s+(?:the\s+)?(?:{_P}|fiscal|year)|[?(]|\.\s|$)",
     re.IGNORECASE,
 )
 _QUESTION_HEAD = re.compile(r"^\s*(?:what\s+(?:was|were|is|are|did)\s+(?:the\s+)?|how\s+(?:much|large)\s+(?:was|were|is)\s+(?:the\s+)?)", re.IGNORECASE)
+_TOTAL_ITEM = re.compile(r"\b(?:total|cumulative|combined|aggregate|sum\s+of(?:\s+the)?)\s+(?P<item>[a-z][\w&'\s,/-]*?)(?=\s+(?:as\s+shown|as\s+reported|per|over|from|between|during|in|across|for\s+(?:the\s+)?(?:fy|fiscal|years?|\d{4}))\b|\s+for\s+(?:[a-z&.'-]+\s?){1,3}\s*(?:\?|$)|\s*\(|\?|$)", re.IGNORECASE)
+_PCT_MARGIN = re.compile(r"(?:^|\s)(?:(?:the|its|\w+'s)\s+)?(?:(?:fy|fiscal\s*)\s*\d{4}\s+)?(?:unadjusted\s+|reported\s+)?(?P<item>[a-z][\w&'\s-]*?)\s+%\s+margin\b", re.IGNORECASE)
+_CHANGE_IN = re.compile(r"\b(?P<kind>change|increase|decrease|growth)\s+in\s+(?:the\s+)?(?P<item>[a-z][\w&'\s,-]*?)(?=\s+(?:from|between|for|over|in|during)\b|[?,(]|$)", re.IGNORECASE)
 _PER_SHARE = re.compile(r"(?P<item>[\w&'\s-]+?)\s+per\s+(?:diluted\s+)?share\b", re.IGNORECASE)
 
 
@@ -104,7 +110,10 @@ def read_question(question: str, library: Library | None = None) -> MetricQuesti
     if _WHICH.search(q):
         return None  # a comparison across rows: ranking.read_ranking
     found = _find_definition(q)
-    outside = q if not found else q[: found[2]] + " " + q[found[3] :]
+    others = _other_definitions(q, found)
+    outside = q
+    for start, end in sorted([(f[2], f[3]) for f in [found, *others] if f], reverse=True):
+        outside = outside[:start] + " " + outside[end:]
     period, span = _read_periods(outside)
     decimals, scale = _read_rounding(q)
     allow = bool(_NOT_MEANINGFUL.search(q))
@@ -117,16 +126,17 @@ def read_question(question: str, library: Library | None = None) -> MetricQuesti
     if found:
         name_text, definition = found[0], found[1]
         try:
-            expr, percent = DefinitionReader(lib).read(definition, span_refs if len(span_refs) > 1 else ())
+            overrides = _overrides(others, lib)
+            expr, percent = DefinitionReader(lib, overrides).read(definition, span_refs if len(span_refs) > 1 else ())
         except ValueError:
             expr = None  # an unreadable "definition" is prose; the library may still know the metric
         if expr is not None and not found[4] and not _substantive(expr):
             expr = None
         if expr is not None:
             source = "definition"
-            hit = lib.find_metric(name_text) if name_text else None
-            hit = hit or lib.find_metric(q[: found[2]])
-            metric = hit[0] if hit else None
+            hit = _named_metric(name_text, lib) if name_text else None
+            hit = hit or _named_metric(q[: found[2]], lib)
+            metric = hit
             name = metric.name if metric else (name_text.strip() or definition)
             if isinstance(expr, Mean) and len(span_refs) > 1:
                 name = f"{len(span_refs)}-year average {name}"
@@ -156,13 +166,25 @@ def read_question(question: str, library: Library | None = None) -> MetricQuesti
             return None
         metric, expr, binding.slots, name = generic
         source = "generic"
+        if metric.key in ("yoy_growth", "yoy_change") and span:
+            # "from FY2017 to FY2019", "between February 3, 2024 and November 2, 2024": against the
+            # span's first period, not a year before the last
+            item = Slot("item")
+            expr = BinOp("-", BinOp("/", item, Rel("start", item)), Num(Decimal(1), "1")) if metric.key == "yoy_growth" else BinOp("-", item, Rel("start", item))
         if metric.key == "cagr":
             if not (span and len(span) > 1):
                 return None  # a compound rate needs its first and last year
             years = ()
     try:
         already_mean = isinstance(expr, Mean) and source == "definition"
-        if len(years) > 1 and not already_mean and (metric is None or metric.key != "cagr"):
+        if metric is not None and metric.key == "multi_year_total":
+            first, last = span[0].fiscal_year, span[-1].fiscal_year
+            item = fill(expr, binding.slots)
+            expr = at_year(item, first)
+            for y in range(first + 1, last + 1):
+                expr = BinOp("+", expr, at_year(item, y))
+            years = ()
+        elif len(years) > 1 and not already_mean and (metric is None or metric.key != "cagr"):
             expr = fill(expr, binding.slots)
             expr = Mean(tuple(at_year(expr, y) for y in years), f"{len(years)}-year average")
             name = f"{len(years)}-year average {name}"
@@ -194,8 +216,7 @@ def _find_definition(q: str) -> tuple[str, str, int, int, bool] | None:
     for pattern in (_DEFINE, _DEFINED):
         m = pattern.search(q)
         if m and _FORMULA_WORDS.search(m["d"]):
-            name = (m.groupdict().get("name") or "").strip()
-            name = re.sub(r"^.*?\b(?:the|an?|its)\s+", "", name, flags=re.IGNORECASE) if name else ""
+            name = _strip_name(m.groupdict().get("name") or "")
             return name, _clean(m["d"]), m.start(), m.end(), True
     for m in _PAREN.finditer(q):
         if _FORMULA_WORDS.search(m["d"]) and not re.search(r"\bvs\.?\b|\bversus\b", m["d"], re.IGNORECASE):
@@ -204,6 +225,48 @@ def _find_definition(q: str) -> tuple[str, str, int, int, bool] | None:
     if m and _FORMULA_WORDS.search(m["d"]):
         return "", _clean(m["d"]), m.start(), m.end(), False
     return None
+
+
+_NAME_ENDS = re.compile(r"^\s*(?:$|[,?.;:(]|(?:in|for|at|of|during|as|is|was|were|are|from|over|on|ended|ending|defined|computed|calculated|using|based|when|if|fy|fiscal|the|\d{4})\b)", re.IGNORECASE)
+
+
+def _named_metric(text: str, lib: Library) -> Metric | None:
+    """The library metric a stated name is: "Apple's FY2019 DPO" yes; "free cash flow conversion
+    rate" is not free cash flow (the name goes on past the library's)."""
+    for m in lib._name_pattern.finditer(text):
+        metric = lib.metric_named(m.group(0))
+        if metric is not None and not metric.generic and _NAME_ENDS.match(text[m.end() :]):
+            return metric
+    return None
+
+
+def _other_definitions(q: str, found) -> list[tuple[str, str, int, int, bool]]:
+    """Further "X is defined as ..." sentences: the parts of the main definition ("CCC is defined as
+    DIO + DSO - DPO. DIO is defined as ...")."""
+    if not found or not found[4]:
+        return []
+    out = []
+    for pattern in (_DEFINE, _DEFINED):
+        for m in pattern.finditer(q):
+            if m.start() >= found[3] and m["name"] and _FORMULA_WORDS.search(m["d"]):
+                if all(m.start() >= o[3] or m.end() <= o[2] for o in out):
+                    out.append((_strip_name(m["name"]), _clean(m["d"]), m.start(), m.end(), True))
+    return out
+
+
+def _overrides(others, lib: Library) -> dict[str, Expr]:
+    out: dict[str, Expr] = {}
+    for name, text, *_ in others:
+        try:
+            out[phrase_key(name)] = DefinitionReader(lib, out).read(text)[0]
+        except ValueError:
+            continue
+    return out
+
+
+def _strip_name(name: str) -> str:
+    name = re.sub(r"^.*?\b(?:the|an?|its)\s+", "", name.strip(), flags=re.IGNORECASE)
+    return re.sub(r"^(?:and|also|while|where|with)\s+", "", name, flags=re.IGNORECASE).strip()
 
 
 def _substantive(expr: Expr) -> bool:
@@ -237,6 +300,11 @@ def _read_rounding(q: str) -> tuple[int | None, Scale | None]:
 def _read_periods(text: str) -> tuple[PeriodRef, tuple[PeriodRef, ...]]:
     """The asked period (the latest named) and a named span ("FY2017 through FY2019"), if any."""
     span: tuple[PeriodRef, ...] = ()
+    m = _DATE_RANGE.search(text)
+    if m:
+        a, b = sorted((parse_period(m["a"]).end, parse_period(m["b"]).end))
+        months = _quarter_months(text)[1]
+        return PeriodRef(end=b, months=months), (PeriodRef(end=a, months=months), PeriodRef(end=b, months=months))
     m = _RANGE.search(text)
     if m:
         a, b = parse_period(m["a"]), parse_period(m["b"])
@@ -274,7 +342,7 @@ def _n_year_average(text: str) -> int | None:
 
 def _years(span: tuple[PeriodRef, ...], period: PeriodRef, n: int | None, averaged: bool) -> tuple[int, ...]:
     """The years of a multi-year average: a named span, or the last n years to the asked one."""
-    if span and (n is not None or averaged):
+    if span and span[0].fiscal_year is not None and (n is not None or averaged):
         return tuple(range(span[0].fiscal_year, span[-1].fiscal_year + 1))
     if n and period.fiscal_year is not None:
         return tuple(range(period.fiscal_year - n + 1, period.fiscal_year + 1))
@@ -297,7 +365,7 @@ def _generic(q: str, lib: Library, span) -> tuple[Metric, Expr, dict, str] | Non
         rest = m.groupdict().get("rest") or ""
         if re.search(r"\bin\s+dollars\b", q, re.IGNORECASE):
             return None  # "change ... in dollars": the table prints the change, a figure
-        if not item or (pattern is _DID_GROW and not re.search(r"year[\s-]over[\s-]year|\byoy\b|\bduring\b|\bin\s+(?:fiscal\s+|fy\s*)?\d{4}|from\s+the\s+prior|versus|compared", rest + q, re.IGNORECASE)):
+        if not item or (pattern is _DID_GROW and not re.search(r"year[\s-]over[\s-]year|\byoy\b|\bduring\b|\bin\s+(?:fiscal\s+|fy\s*)?\d{4}|from\s+the\s+prior|versus|compared|\bfrom\s+(?:fiscal\s+|fy\s*)?\d{4}|\bbetween\b", rest + q, re.IGNORECASE)):
             continue
         if pattern is _NOUN_GROWTH and (_FORWARD.search(q) or not (lib.concept_for(item) or lib.metric_named(item) or len(item.split()) >= 2)):
             continue  # "the expected growth of the market" names no line item
@@ -308,7 +376,25 @@ def _generic(q: str, lib: Library, span) -> tuple[Metric, Expr, dict, str] | Non
         part, whole = _item_phrase(m["part"]), _item_phrase(m["whole"])
         metric = lib.metrics["share_of_total"]
         return metric, metric.expr, {"part": _subject(part, lib, reader), "whole": _subject(whole, lib, reader)}, f"{part} as a share of {whole}"
-    if (m := _AVG_ITEM.search(q)) and span and len(span) > 1:
+    if (m := _CHANGE_IN.search(q)) and span and len(span) > 1:
+        # "the FY2019 - FY2020 change in total revenue": between the span's two ends
+        item = _item_phrase(m["item"])
+        if item and (lib.concept_for(item) or lib.metric_named(item) or len(item.split()) >= 2):
+            percent = m["kind"].lower() == "growth" or bool(_ASK_PERCENT.search(q))
+            metric = lib.metrics["yoy_growth" if percent else "yoy_change"]
+            return metric, metric.expr, {"item": _subject(item, lib, reader)}, f"{'growth' if percent else 'change'} in {item}"
+    if (m := _TOTAL_ITEM.search(q)) and span and span[0].fiscal_year is not None and not _MULTI_AVG.search(q):
+        # "the FY2019 - FY2021 total D&A": a line item summed over the span's years
+        item = _item_phrase(m["item"])
+        if item:
+            metric = lib.metrics["multi_year_total"]
+            return metric, metric.expr, {"item": _subject(item, lib, reader)}, f"total {item}"
+    if m := _PCT_MARGIN.search(q):
+        item = _item_phrase(m["item"])
+        if item and (lib.concept_for(item) or lib.metric_named(item)):
+            metric = lib.metrics["pct_margin"]
+            return metric, metric.expr, {"item": _subject(item, lib, reader)}, f"{item} % margin"
+    if (m := _AVG_ITEM.search(q)) and span and span[0].fiscal_year is not None:
         # "average revenue over FY2017-FY2019": a line item's mean over the span's years
         item = _item_phrase(m["item"])
         if item:
@@ -332,7 +418,9 @@ def _item_phrase(text: str | None) -> str:
     t = _QUESTION_HEAD.sub("", text.strip())
     t = _POSSESSIVE.sub("", t) if "'" in t else t
     t = re.sub(r"^(?:the|its|their)\s+", "", t.strip(), flags=re.IGNORECASE)
-    t = re.sub(rf"^(?:{_N}[\s-]+years?[\s-]+)?(?:simple\s+)?(?:average|mean)\s+(?:annual\s+)?", "", t, flags=re.IGNORECASE)
+    t = re.sub(rf"^(?:{_N}[\s-]+years?[\s-]+)?(?:simple\s+)?(?:average|mean)\s+(?:annual\s+)?(?:of\s+)?(?:the\s+)?", "", t, flags=re.IGNORECASE)
+    t = re.sub(rf"^(?:{_N}[\s-]+years?|cumulative|combined|aggregate)\s+", "", t, flags=re.IGNORECASE)
+    t = re.sub(rf"^(?:{_P})\s+", "", t, flags=re.IGNORECASE)
     return t.strip(" ,")
 
 

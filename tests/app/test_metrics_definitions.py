@@ -246,3 +246,35 @@ def test_growth_of_a_library_metric():
 def test_return_on_average_assets_is_not_a_multi_year_average():
     mq = read_question("What was TI's return on average total assets in 2023?")
     assert mq.years == () and mq.metric.key == "roa"
+
+
+def test_a_definition_made_of_metrics_the_question_also_defines():
+    q = ("What is TI's FY2023 cash conversion cycle (CCC)? CCC is defined as: DIO + DSO - DPO. "
+         "DIO is defined as: 365 * (average inventory between FY2022 and FY2023) / (FY2023 COGS). Round to one decimal place.")  # fmt: skip
+    mq = read_question(q)
+    assert mq.name == "cash conversion cycle" and mq.unit == "days"
+    assert [t.concept for t in mq.terms] == ["inventory", "cost_of_revenue", "accounts_receivable", "revenue", "accounts_payable", "cost_of_revenue"]
+    r = metrics.compute(mq, Cells(TI))
+    assert r.rounded == Decimal("181.6")  # 189.6877 + 38.3564 - 46.4112, as the library's CCC
+
+
+def test_a_name_longer_than_the_librarys_is_not_that_metric():
+    mq = read_question("What is TI's FY2023 free cash flow conversion rate, defined as free cash flow / net income?")
+    assert mq.metric is None and mq.unit == "percent"
+    r = metrics.compute(mq, Cells(TI))
+    assert abs(r.value - Decimal("20.7220")) < Decimal("0.0001")  # (6,420 - 5,071) / 6,510 = 1,349 / 6,510
+
+
+def test_total_over_a_span_of_years():
+    mq = read_question("What is the FY2022 - FY2023 total D&A (depreciation and amortization) as shown in cash flow statement for TI? Answer in USD millions.")
+    assert [(t.concept, t.period.fiscal_year) for t in mq.terms] == [("depreciation_amortization", 2022), ("depreciation_amortization", 2023)]
+
+
+def test_percent_margin_of_a_line_item():
+    r = metrics.answer("What is the FY2023 COGS % margin for Texas Instruments?", Cells(TI))
+    assert abs(r.value - Decimal("37.1026")) < Decimal("0.0001")  # 6,500 / 17,519
+
+
+def test_change_between_two_dates_uses_both_dates():
+    mq = read_question("How much did cash and cash equivalents increase between February 3, 2024 and November 2, 2024?")
+    assert [t.period.end for t in mq.terms] == [date(2024, 11, 2), date(2024, 2, 3)]

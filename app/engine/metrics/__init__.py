@@ -27,7 +27,9 @@ The Result: status ok | missing | not_meaningful | undefined | error; value (exa
 `unit`: percent x100, days, ratio, USD in `scale`), rounded (as asked), formula ("260,174 /
 ((37,378 + 41,304) / 2) = 6.6137"), inputs ([Used(term, input, value as used)], input.source is the
 engine's Fact for the citation), missing (the Terms no cell answered), notes, reason (the abstention
-sentence), shown() ("37.8%") and text() (a one-line answer).
+sentence), shown() ("37.8%") and text() (a one-line answer). `result_figure(result)` is the
+engine's first Figure for it (exact value, unit "percent"/"ratio"/"days"/"USD"/"USD/share", scale,
+formula); the input figures come from each `u.input.source` (the Fact) as the engine makes them.
 
 Comparisons across rows ("which segment declined most") are `ranking.read_ranking(question)` and
 `ranking.rank(rows, query, period, prior)`: pure functions over candidate rows the engine supplies.
@@ -38,6 +40,7 @@ from __future__ import annotations
 from filingqa.app.engine.metrics.evaluate import Input, Resolve, Result, Used, evaluate, exact_value, input_from_fact
 from filingqa.app.engine.metrics.expr import PeriodRef, Term
 from filingqa.app.engine.metrics.library import Library, load
+from filingqa.app.engine.metrics.present import result_figure
 from filingqa.app.engine.metrics.ranking import Candidate, RankQuery, Ranking, rank, read_ranking
 from filingqa.app.engine.metrics.reading import MetricQuestion, read_question
 
@@ -89,4 +92,5 @@ __all__ = [
     "rank",
     "read_question",
     "read_ranking",
+    "result_figure",
 ]

@@ -278,3 +278,8 @@ def test_percent_margin_of_a_line_item():
 def test_change_between_two_dates_uses_both_dates():
     mq = read_question("How much did cash and cash equivalents increase between February 3, 2024 and November 2, 2024?")
     assert [t.period.end for t in mq.terms] == [date(2024, 11, 2), date(2024, 2, 3)]
+
+
+def test_a_percent_metric_asked_as_a_ratio_is_not_rounded_as_a_percent():
+    r = metrics.answer("What was TI's gross margin in 2023, as a ratio?", Cells(TI))
+    assert (r.unit, r.rounded) == ("ratio", Decimal("0.6290"))  # 11,019 / 17,519 = 0.628974

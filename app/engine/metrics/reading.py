@@ -40,6 +40,7 @@ _SCALE = re.compile(r"\b(?:in\s+)?(?:usd|us\$|\$|u\.s\.\s+dollars)\s*(?P<a>thous
 _ASK_PERCENT = re.compile(r"\bin\s+(?:units\s+of\s+)?percents?\b|\bas\s+a\s+percent(?:age)?\b|\bin\s+%|\bpercentage\b(?!\s+points?)|\bpercent\b|%", re.IGNORECASE)
 _ASK_RATIO = re.compile(r"\bas\s+a\s+(?:ratio|decimal|multiple)\b|\bin\s+times\b|\bnot\s+(?:as\s+)?a\s+percent(?:age)?\b", re.IGNORECASE)
 _ASK_DAYS = re.compile(r"\bin\s+days\b", re.IGNORECASE)
+_UNIT_DECIMALS = {"percent": 2, "ratio": 4, "days": 1}
 _NOT_MEANINGFUL = re.compile(r"\bif\b[^?.]{0,100}?\bnot\s+(?:a\s+)?(?:useful|meaningful|relevant|applicable|appropriate|helpful)\b", re.IGNORECASE)
 
 _RANGE = re.compile(rf"(?:from|between|for|over)?\s*(?P<a>{_P})\s*(?:-|–|to|through|thru|and)\s*(?P<b>{_P})", re.IGNORECASE)
@@ -194,7 +195,8 @@ def read_question(question: str, library: Library | None = None) -> MetricQuesti
         return None
     unit = _unit(q, metric, percent)
     if decimals is None and metric is not None and scale is None:
-        decimals = metric.decimals
+        # The usual rounding is the metric's in its own unit; another unit asked has its own.
+        decimals = metric.decimals if unit == metric.unit else _UNIT_DECIMALS.get(unit)
     return MetricQuestion(
         text=question,
         name=name,

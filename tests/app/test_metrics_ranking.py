@@ -98,3 +98,20 @@ def test_change_rankings_need_the_prior_period():
 def test_questions_that_are_not_rankings():
     assert read_ranking("What was Apple's gross margin in FY2019?") is None
     assert read_ranking("Which audit firm issued the opinion on Apple's fiscal 2019 financial statements?") is None
+
+
+def test_highest_segment_operating_margin_pairs_income_and_revenue_rows():
+    from filingqa.app.engine.metrics.ranking import ratio_rows
+
+    # fedex-10k-2023.pdf: segment operating income (MD&A, lines 2489-2491) and segment revenue
+    # (Note 14, lines 5653-5655), fiscal 2023, USD millions.
+    income = [Candidate("FedEx Express segment", {2023: Decimal(1064)}), Candidate("FedEx Ground segment", {2023: Decimal(3140)}),
+              Candidate("FedEx Freight segment", {2023: Decimal(1925)})]  # fmt: skip
+    revenue = [Candidate("Total FedEx Express segment", {2023: Decimal(42743)}), Candidate("FedEx Ground segment", {2023: Decimal(33507)}),
+               Candidate("FedEx Freight segment", {2023: Decimal(9632)}), Candidate("FedEx Services segment", {2023: Decimal(301)})]  # fmt: skip
+    q = read_ranking("Which FedEx reportable segment had the highest operating margin in fiscal 2023?")
+    assert (q.by, q.direction, q.subject) == ("value", "desc", "operating margin")
+    r = rank(ratio_rows(income, revenue), q, 2023)
+    # Freight 1,925 / 9,632 = 19.99%; Ground 3,140 / 33,507 = 9.37%; Express 1,064 / 42,743 = 2.49%
+    assert [x.candidate.name for x in r.ordered] == ["FedEx Freight segment", "FedEx Ground segment", "FedEx Express segment"]
+    assert abs(r.winner.value - Decimal("19.9859")) < Decimal("0.0001")

@@ -96,6 +96,32 @@ def read_ranking(question: str) -> RankQuery | None:
     return RankQuery(by, direction, m["s"].strip() if m else "")
 
 
+def _row_key(name: str) -> str:
+    """ "Total FedEx Express segment" and "FedEx Express segment" are the same segment's rows."""
+    words = re.sub(r"[^a-z0-9&]+", " ", name.lower()).split()
+    return " ".join(w for w in words if w not in ("total", "segment", "segments", "the"))
+
+
+def ratio_rows(numerators: Sequence[Candidate], denominators: Sequence[Candidate], percent: bool = True) -> list[Candidate]:
+    """Per-row ratios for "which segment had the highest operating margin": each numerator row over
+    the denominator row of the same name (operating income by segment over revenue by segment).
+    Rows without a partner, or with a zero or missing denominator for a period, get no value there.
+    """
+    by_key = {_row_key(d.name): d for d in denominators if not d.is_total}
+    out = []
+    for n in numerators:
+        d = by_key.get(_row_key(n.name))
+        if d is None or n.is_total:
+            continue
+        values = {}
+        for period, value in n.values.items():
+            base = d.values.get(period)
+            if value is not None and base not in (None, 0):
+                values[period] = Decimal(value) / Decimal(base) * (100 if percent else 1)
+        out.append(Candidate(n.name, values, False, (n.source, d.source)))
+    return out
+
+
 def is_total(c: Candidate) -> bool:
     return c.is_total or bool(_TOTAL_LABEL.search(c.name))
 

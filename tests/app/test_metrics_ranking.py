@@ -114,4 +114,4 @@ def test_highest_segment_operating_margin_pairs_income_and_revenue_rows():
     r = rank(ratio_rows(income, revenue), q, 2023)
     # Freight 1,925 / 9,632 = 19.99%; Ground 3,140 / 33,507 = 9.37%; Express 1,064 / 42,743 = 2.49%
     assert [x.candidate.name for x in r.ordered] == ["FedEx Freight segment", "FedEx Ground segment", "FedEx Express segment"]
-    assert abs(r.winner.value - Decimal("19.9859")) < Decimal("0.0001")
+    assert abs(r.winner.value - Decimal("19.9855")) < Decimal("0.0001")

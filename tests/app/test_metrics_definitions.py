@@ -283,3 +283,21 @@ def test_change_between_two_dates_uses_both_dates():
 def test_a_percent_metric_asked_as_a_ratio_is_not_rounded_as_a_percent():
     r = metrics.answer("What was TI's gross margin in 2023, as a ratio?", Cells(TI))
     assert (r.unit, r.rounded) == ("ratio", Decimal("0.6290"))  # 11,019 / 17,519 = 0.628974
+
+
+def test_year_end_balances_asked_replace_the_librarys_average():
+    mq = read_question("What were TI's days sales outstanding (DSO) for FY2023, using year-end accounts receivable?")
+    assert [(t.concept, t.how, t.period.fiscal_year) for t in mq.terms] == [("accounts_receivable", "value", 2023), ("revenue", "value", 2023)]
+    r = metrics.compute(mq, Cells(TI))
+    assert abs(r.value - Decimal("37.2313")) < Decimal("0.0001")  # 365 * 1,787 / 17,519 = 652,255 / 17,519
+
+
+def test_ratio_of_one_item_to_another():
+    mq = read_question("What is the ratio of TI's long-term debt to total stockholders' equity at the end of FY2023?")
+    r = metrics.compute(mq, Cells(TI))
+    assert (r.unit, r.rounded) == ("ratio", Decimal("0.63"))  # 10,624 / 16,897 = 0.6287
+
+
+def test_use_clause_is_a_definition():
+    mq = read_question("What is TI's FY2023 EBITDA? Use operating profit plus depreciation.")
+    assert mq.source == "definition" and [t.concept for t in mq.terms] == ["operating_income", "depreciation"]

@@ -29,7 +29,7 @@ _DEFINED = re.compile(
     re.IGNORECASE,
 )
 _DEFINE = re.compile(r"\bdefine\s+(?P<name>.+?)\s+as:?\s+(?P<d>.+?)(?=\?|\.(?:\s|$)|;|$)", re.IGNORECASE)
-_USING = re.compile(r"\busing\s+(?P<d>.+?)(?=\?|\.(?:\s|$)|;|$)", re.IGNORECASE)
+_USING = re.compile(r"\b(?:using|use|calculated\s+(?:it\s+)?(?:as|using)|compute\s+it\s+as)\s+(?P<d>.+?)(?=\?|\.(?:\s|$)|;|$)", re.IGNORECASE)
 _PAREN = re.compile(r"\((?P<d>[^()]*(?:\([^()]*\)[^()]*)*)\)")
 _FORMULA_WORDS = re.compile(r"\s[/*+x×÷]\s|/|\b(?:plus|minus|less|divided by|over|times|multiplied by|as a (?:%|percent(?:age)?|share) of)\b|\baverage of\b.*\b(?:ratio|/)", re.IGNORECASE)
 _TRAILING = re.compile(rf"\s*,?\s+(?:for|in|during|at|as of)\s+(?:the\s+)?(?:{_P}|(?:fiscal\s+)?year(?:\s+ended.*)?)\s*$", re.IGNORECASE)
@@ -57,7 +57,8 @@ _MULTI_AVG = re.compile(r"\b(?:simple\s+)?average\b(?!\s+(?:total\s+|shareholder
 _AVG_ITEM = re.compile(r"\b(?:simple\s+)?(?:average|mean)\s+(?:annual\s+|yearly\s+)?(?:of\s+)?(?:the\s+|its\s+|their\s+)?(?P<item>[a-z][\w&'\s,-]*?)\s+(?:over|for|from|between|during|across|in)\s+(?:the\s+)?(?:fiscal\s+years?|fy|\d{4})", re.IGNORECASE)
 
 # Generic metrics: the question names the line item.
-_POSSESSIVE = re.compile(r"^.*?\b[\w&.]+(?:'s|s')\s+", re.IGNORECASE)
+# "Apple's", "Texas Instruments'", but not the label's own "stockholders' equity".
+_POSSESSIVE = re.compile(r"^.*?\b(?!(?:stock|share)holders'|owners'|partners'|members')[\w&.]+(?:'s|s')\s+", re.IGNORECASE)
 _GROWTH_IN = re.compile(r"\b(?:year[\s-]over[\s-]year|yoy|annual)\s+(?:percent(?:age)?\s+)?(?P<kind>growth|change|increase|decrease|decline)\s+(?:rate\s+)?(?:in|of)\s+(?P<item>.+?)(?=\s+(?:in|for|during|from|between|versus|vs\.?|compared)\s|[,?(]|$)", re.IGNORECASE)
 _ITEM_GROWTH = re.compile(r"\b(?:year[\s-]over[\s-]year|yoy|annual)\s+(?P<item>[\w&'\s-]+?)\s+(?P<kind>growth|change|increase|decrease|decline)\b", re.IGNORECASE)
 _FORWARD = re.compile(r"\b(?:expect(?:s|ed)?|guidance|guided|outlook|forecast|anticipated?|target|projected)\b", re.IGNORECASE)
@@ -68,7 +69,7 @@ _DID_GROW = re.compile(
 )
 _CAGR = re.compile(r"(?:(?P<item>[\w&'\s-]+?)\s+(?:cagr|compound\s+annual\s+growth(?:\s+rate)?)|(?:cagr|compound\s+annual\s+growth(?:\s+rate)?)\s+(?:of|in|for)\s+(?P<item2>.+?)(?=\s+(?:from|between|over|in|for)\s|[,?]|$))", re.IGNORECASE)
 _SHARE_OF = re.compile(
-    r"\bwhat\s+(?:share|percentage|percent|portion|proportion|fraction)\s+of\s+(?P<whole>.+?)\s+(?:came|comes|come|was|were|is|are)\s+(?:from|generated\s+by|attributable\s+to|accounted\s+for\s+by|made\s+up\s+of|contributed\s+by)\s+(?P<part>.+?)(?=\s+(?:in|for|during|at|as\s+of)\s|[?,]|$)",
+    r"\bwhat\s+(?:share|percentage|percent|portion|proportion|fraction)\s+of\s+(?P<whole>.+?)\s+(?:came|comes|come|was|were|is|are)\s+(?:from|generated\s+by|attributable\s+to|accounted\s+for\s+by|made\s+up\s+of|contributed\s+by|spent\s+on|used\s+for|paid\s+(?:out\s+)?(?:as|in|for))\s+(?P<part>.+?)(?=\s+(?:in|for|during|at|as\s+of)\s|[?,]|$)",
     re.IGNORECASE,
 )
 _AS_PCT_OF = re.compile(
@@ -79,6 +80,10 @@ _QUESTION_HEAD = re.compile(r"^\s*(?:what\s+(?:was|were|is|are|did)\s+(?:the\s+)
 _TOTAL_ITEM = re.compile(r"\b(?:total|cumulative|combined|aggregate|sum\s+of(?:\s+the)?)\s+(?P<item>[a-z][\w&'\s,/-]*?)(?=\s+(?:as\s+shown|as\s+reported|per|over|from|between|during|in|across|for\s+(?:the\s+)?(?:fy|fiscal|years?|\d{4}))\b|\s+for\s+(?:[a-z&.'-]+\s?){1,3}\s*(?:\?|$)|\s*\(|\?|$)", re.IGNORECASE)
 _PCT_MARGIN = re.compile(r"(?:^|\s)(?:(?:the|its|\w+'s)\s+)?(?:(?:fy|fiscal\s*)\s*\d{4}\s+)?(?:unadjusted\s+|reported\s+)?(?P<item>[a-z][\w&'\s-]*?)\s+%\s+margin\b", re.IGNORECASE)
 _CHANGE_IN = re.compile(r"\b(?P<kind>change|increase|decrease|growth)\s+in\s+(?:the\s+)?(?P<item>[a-z][\w&'\s,-]*?)(?=\s+(?:from|between|for|over|in|during)\b|[?,(]|$)", re.IGNORECASE)
+_RATIO_OF = re.compile(r"\bratio\s+of\s+(?:\w+(?:'s|s')\s+)?(?P<a>[a-z][\w&'\s,()-]*?)\s+to\s+(?P<b>[a-z][\w&'\s,()-]*?)(?=\s+(?:at|in|for|as\s+of|during|on)\s|[?]|$)", re.IGNORECASE)
+# "using year-end accounts receivable", "based on ending balances": the balance at the period's end,
+# where the library's definition averages the opening and closing balance.
+_YEAR_END_BALANCES = re.compile(r"\b(?:using|use|based\s+on|with|on)\s+(?:the\s+)?(?:year[\s-]end|ending|end[\s-]of[\s-](?:the[\s-])?(?:fiscal[\s-])?year|period[\s-]end|closing)\s+(?P<what>balances?|[a-z][\w&'\s,-]*?)(?=\s+(?:and|rather|instead|not|for|in)\b|[?.,(]|$)", re.IGNORECASE)
 _PER_SHARE = re.compile(r"(?P<item>[\w&'\s-]+?)\s+per\s+(?:diluted\s+)?share\b", re.IGNORECASE)
 
 
@@ -193,6 +198,8 @@ def read_question(question: str, library: Library | None = None) -> MetricQuesti
             expr = bind(expr, binding)
     except ValueError:
         return None
+    if source != "definition" and (m := _YEAR_END_BALANCES.search(q)):
+        expr = _at_year_end(expr, m["what"], lib)
     unit = _unit(q, metric, percent)
     if decimals is None and metric is not None and scale is None:
         # The usual rounding is the metric's in its own unit; another unit asked has its own.
@@ -374,6 +381,12 @@ def _generic(q: str, lib: Library, span) -> tuple[Metric, Expr, dict, str] | Non
         percent = m["kind"].lower() in ("growth",) or bool(_ASK_PERCENT.search(q))
         metric = lib.metrics["yoy_growth" if percent else "yoy_change"]
         return metric, metric.expr, {"item": _subject(item, lib, reader)}, f"year-over-year {'growth' if percent else 'change'} in {item}"
+    if m := _RATIO_OF.search(q):
+        a, b = _item_phrase(m["a"]), _item_phrase(m["b"])
+        if a and b:
+            metric = lib.metrics["share_of_total"]
+            expr = BinOp("/", _subject(a, lib, reader), _subject(b, lib, reader))
+            return dataclasses.replace(metric, unit="ratio", decimals=2, expr=expr), expr, {}, f"ratio of {a} to {b}"
     if m := _SHARE_OF.search(q):
         part, whole = _item_phrase(m["part"]), _item_phrase(m["whole"])
         metric = lib.metrics["share_of_total"]
@@ -412,6 +425,23 @@ def _generic(q: str, lib: Library, span) -> tuple[Metric, Expr, dict, str] | Non
             metric = lib.metrics["share_of_total"]
             return dataclasses.replace(metric, expr=expr), expr, {}, d
     return None
+
+
+def _at_year_end(expr: Expr, what: str, lib: Library) -> Expr:
+    """The averages of `what` (or every average, for "year-end balances") as closing balances."""
+    concept = None if re.match(r"balances?$", what.strip(), re.IGNORECASE) else lib.concept_for(what)
+
+    def swap(e: Expr) -> Expr:
+        match e:
+            case Term(how="average") if concept is None or e.concept == concept.key:
+                return dataclasses.replace(e, how="value", periods=(e.periods[-1],))
+            case BinOp(op=op, left=left, right=right):
+                return BinOp(op, swap(left), swap(right))
+            case Mean(items=items, label=label):
+                return Mean(tuple(swap(i) for i in items), label)
+        return e
+
+    return swap(expr)
 
 
 def _item_phrase(text: str | None) -> str:

@@ -117,85 +117,24 @@ def read_question(question: str, library: Library | None = None) -> MetricQuesti
         return None  # a comparison across rows: ranking.read_ranking
     found = _find_definition(q)
     others = _other_definitions(q, found)
-    outside = q
+    outside = q  # the question without its definitions, for the asked period and span
     for start, end in sorted([(f[2], f[3]) for f in [found, *others] if f], reverse=True):
         outside = outside[:start] + " " + outside[end:]
     period, span = _read_periods(outside)
     decimals, scale = _read_rounding(q)
-    allow = bool(_NOT_MEANINGFUL.search(q))
-    n_avg = _n_year_average(outside)
-    years = _years(span, period, n_avg, bool(_MULTI_AVG.search(outside)))
-    span_refs = tuple(PeriodRef(fiscal_year=y) for y in years)
+    years = _years(span, period, _n_year_average(outside), bool(_MULTI_AVG.search(outside)))
     binding = Binding(period=period, start=span[0] if span and len(span) > 1 else None)
 
-    metric, name, expr, source, definition, percent = None, "", None, "", None, False
-    if found:
-        name_text, definition = found[0], found[1]
-        try:
-            overrides = _overrides(others, lib)
-            expr, percent = DefinitionReader(lib, overrides).read(definition, span_refs if len(span_refs) > 1 else ())
-        except ValueError:
-            expr = None  # an unreadable "definition" is prose; the library may still know the metric
-        if expr is not None and not found[4] and not _substantive(expr):
-            expr = None
-        if expr is not None:
-            source = "definition"
-            hit = _named_metric(name_text, lib) if name_text else None
-            hit = hit or _named_metric(q[: found[2]], lib)
-            metric = hit
-            name = metric.name if metric else (name_text.strip() or definition)
-            if isinstance(expr, Mean) and len(span_refs) > 1:
-                name = f"{len(span_refs)}-year average {name}"
-    if expr is None and (m := _PER_SHARE.search(q)):
-        # "free cash flow per share": a per-share amount of a library metric, before the metric itself
-        inner = lib.find_metric(m["item"])
-        if inner and not inner[0].generic and inner[0].unit == "USD":
-            metric = lib.metrics["per_share"]
-            expr, name, source = metric.expr, f"{inner[0].name} per share", "generic"
-            binding.slots = {"item": inner[0].expr}
-    if expr is None:
-        hit = lib.find_metric(q)
-        if hit:
-            metric = hit[0]
-            if metric.money_variant and scale is not None:
-                metric = lib.metrics[metric.money_variant]
-            expr, name, source = metric.expr, metric.name, "library"
-            after, before = q[hit[1].end() :], q[: hit[1].start()]
-            if metric.unit == "USD" and (re.match(r"\s+growth\b", after, re.IGNORECASE) or re.search(r"\bgrowth\s+(?:in|of)\s+(?:\S+\s+)?$", before, re.IGNORECASE)):
-                # "EBITDA growth in 2019": the year-over-year growth of the metric
-                growth = lib.metrics["yoy_growth"]
-                binding.slots = {"item": metric.expr}
-                metric, expr, name, source = growth, growth.expr, f"year-over-year growth in {metric.name}", "generic"
-    if expr is None:
-        generic = _generic(q, lib, span)
-        if generic is None:
+    read = _stated(q, found, others, years, lib) or _per_share(q, lib, binding) or _named(q, lib, scale, binding)
+    if read is None:
+        read = _generic_read(q, lib, span, binding)
+        if read is None:
             return None
-        metric, expr, binding.slots, name = generic
-        source = "generic"
-        if metric.key in ("yoy_growth", "yoy_change") and span:
-            # "from FY2017 to FY2019", "between February 3, 2024 and November 2, 2024": against the
-            # span's first period, not a year before the last
-            item = Slot("item")
-            expr = BinOp("-", BinOp("/", item, Rel("start", item)), Num(Decimal(1), "1")) if metric.key == "yoy_growth" else BinOp("-", item, Rel("start", item))
-        if metric.key == "cagr":
-            if not (span and len(span) > 1):
-                return None  # a compound rate needs its first and last year
+        if read[0].key == "cagr":
             years = ()
+    metric, expr, name, source, percent = read
     try:
-        already_mean = isinstance(expr, Mean) and source == "definition"
-        if metric is not None and metric.key == "multi_year_total":
-            first, last = span[0].fiscal_year, span[-1].fiscal_year
-            item = fill(expr, binding.slots)
-            expr = at_year(item, first)
-            for y in range(first + 1, last + 1):
-                expr = BinOp("+", expr, at_year(item, y))
-            years = ()
-        elif len(years) > 1 and not already_mean and (metric is None or metric.key != "cagr"):
-            expr = fill(expr, binding.slots)
-            expr = Mean(tuple(at_year(expr, y) for y in years), f"{len(years)}-year average")
-            name = f"{len(years)}-year average {name}"
-        else:
-            expr = bind(expr, binding)
+        expr, name = _over_periods(expr, name, metric, source, binding, span, years)
     except ValueError:
         return None
     if source != "definition" and (m := _YEAR_END_BALANCES.search(q)):
@@ -214,10 +153,91 @@ def read_question(question: str, library: Library | None = None) -> MetricQuesti
         scale=scale,
         period=period,
         metric=metric,
-        definition=definition,
-        years=years if len(years) > 1 else (),
-        allow_not_meaningful=allow,
+        definition=found[1] if source == "definition" else None,
+        years=years if len(years) > 1 and (metric is None or metric.key != "multi_year_total") else (),
+        allow_not_meaningful=bool(_NOT_MEANINGFUL.search(q)),
     )
+
+
+_Read = tuple  # (metric or None, the unbound expression, name, source, whether "as a % of" was said)
+
+
+def _stated(q: str, found, others, years: tuple[int, ...], lib: Library) -> _Read | None:
+    """A definition the question states, with the library metric it names (for unit and rounding)."""
+    if not found:
+        return None
+    name_text, definition = found[0], found[1]
+    span_refs = tuple(PeriodRef(fiscal_year=y) for y in years) if len(years) > 1 else ()
+    try:
+        expr, percent = DefinitionReader(lib, _overrides(others, lib)).read(definition, span_refs)
+    except ValueError:
+        return None  # an unreadable "definition" is prose; the library may still know the metric
+    if not found[4] and not _substantive(expr):
+        return None
+    metric = (_named_metric(name_text, lib) if name_text else None) or _named_metric(q[: found[2]], lib)
+    name = metric.name if metric else (name_text.strip() or definition)
+    if isinstance(expr, Mean) and span_refs:
+        name = f"{len(span_refs)}-year average {name}"
+    return metric, expr, name, "definition", percent
+
+
+def _per_share(q: str, lib: Library, binding: Binding) -> _Read | None:
+    """ "free cash flow per share": a per-share amount of a library metric, before the metric itself."""
+    m = _PER_SHARE.search(q)
+    inner = lib.find_metric(m["item"]) if m else None
+    if not inner or inner[0].generic or inner[0].unit != "USD":
+        return None
+    metric = lib.metrics["per_share"]
+    binding.slots = {"item": inner[0].expr}
+    return metric, metric.expr, f"{inner[0].name} per share", "generic", False
+
+
+def _named(q: str, lib: Library, scale: Scale | None, binding: Binding) -> _Read | None:
+    """A library metric the question names ("What was the gross margin in 2018?")."""
+    hit = lib.find_metric(q)
+    if not hit:
+        return None
+    metric = hit[0]
+    if metric.money_variant and scale is not None:
+        metric = lib.metrics[metric.money_variant]
+    after, before = q[hit[1].end() :], q[: hit[1].start()]
+    if metric.unit == "USD" and (re.match(r"\s+growth\b", after, re.IGNORECASE) or re.search(r"\bgrowth\s+(?:in|of)\s+(?:\S+\s+)?$", before, re.IGNORECASE)):
+        # "EBITDA growth in 2019": the year-over-year growth of the metric
+        growth = lib.metrics["yoy_growth"]
+        binding.slots = {"item": metric.expr}
+        return growth, growth.expr, f"year-over-year growth in {metric.name}", "generic", False
+    return metric, metric.expr, metric.name, "library", False
+
+
+def _generic_read(q: str, lib: Library, span, binding: Binding) -> _Read | None:
+    generic = _generic(q, lib, span)
+    if generic is None:
+        return None
+    metric, expr, binding.slots, name = generic
+    if metric.key in ("yoy_growth", "yoy_change") and span:
+        # "from FY2017 to FY2019", "between February 3, 2024 and November 2, 2024": against the
+        # span's first period, not a year before the last
+        item = Slot("item")
+        expr = BinOp("-", BinOp("/", item, Rel("start", item)), Num(Decimal(1), "1")) if metric.key == "yoy_growth" else BinOp("-", item, Rel("start", item))
+    if metric.key == "cagr" and not (span and len(span) > 1):
+        return None  # a compound rate needs its first and last year
+    return metric, expr, name, "generic", False
+
+
+def _over_periods(expr: Expr, name: str, metric: Metric | None, source: str, binding: Binding, span, years) -> tuple[Expr, str]:
+    """Bind the formula to the asked period; sum it over a span, or average it over the years."""
+    if metric is not None and metric.key == "multi_year_total":
+        first, last = span[0].fiscal_year, span[-1].fiscal_year
+        item = fill(expr, binding.slots)
+        total = at_year(item, first)
+        for y in range(first + 1, last + 1):
+            total = BinOp("+", total, at_year(item, y))
+        return total, name
+    already_mean = isinstance(expr, Mean) and source == "definition"
+    if len(years) > 1 and not already_mean and (metric is None or metric.key != "cagr"):
+        item = fill(expr, binding.slots)
+        return Mean(tuple(at_year(item, y) for y in years), f"{len(years)}-year average"), f"{len(years)}-year average {name}"
+    return bind(expr, binding), name
 
 
 def _find_definition(q: str) -> tuple[str, str, int, int, bool] | None:

@@ -104,6 +104,22 @@ def test_free_cash_flow_takes_capex_as_an_outflow_and_answers_in_billions():
     assert r.inputs[1].input.value == Decimal(-10495)  # the cell as printed stays as printed
 
 
+def test_operating_cash_flow_margin():
+    r = ask(APPLE_CELLS, "What was Apple's operating cash flow margin in FY2019?")
+    assert close(r.value, "26.6710")  # 69,391 / 260,174
+
+
+def test_free_cash_flow_margin():
+    r = ask(APPLE_CELLS, "What was Apple's free cash flow margin in FY2019?")
+    assert close(r.value, "22.6372")  # (69,391 - 10,495) / 260,174
+    assert used(r) == [(1698, 2019), (1707, 2019), (1506, 2019)]
+
+
+def test_debt_ratio():
+    r = ask(APPLE_CELLS, "What was Apple's debt ratio at the end of FY2019?")
+    assert close(r.value, "0.7327") and used(r) == [(1603, 2019), (1588, 2019)]  # 248,028 / 338,516
+
+
 def test_working_capital():
     r = ask(APPLE_CELLS, "What was Apple's working capital at the end of fiscal 2019?")
     assert (r.value, used(r)) == (Decimal(162819 - 105718), [(1581, 2019), (1597, 2019)])

@@ -165,6 +165,7 @@ def test_definition_with_dates_and_the_fiscal_year():
         ("What was the current ratio in 2023? Round to the nearest hundredth.", 2, None),
         ("What were the days sales outstanding in 2023, to the nearest whole number?", 0, None),
         ("What was the current ratio in 2023?", 2, None),  # the library's usual rounding
+        ("What was Apple's free cash flow in FY2019, to the nearest billion?", 0, Scale.BILLIONS),
     ],
 )
 def test_rounding_and_scale_asked(question, decimals, scale):

@@ -36,6 +36,7 @@ _TRAILING = re.compile(rf"\s*,?\s+(?:for|in|during|at|as of)\s+(?:the\s+)?(?:{_P
 
 _DECIMALS = re.compile(rf"\b(?P<n>{_N})\s+decimal(?:\s+places?|s)?\b", re.IGNORECASE)
 _NEAREST = re.compile(r"\bnearest\s+(?P<w>whole\s+(?:number|percent(?:age)?(?:\s+point)?|day|dollar)|integer|tenth|hundredth|thousandth)\b", re.IGNORECASE)
+_NEAREST_SCALE = re.compile(r"\bnearest\s+(?P<s>thousand|million|billion)\b", re.IGNORECASE)
 _SCALE = re.compile(r"\b(?:in\s+)?(?:usd|us\$|\$|u\.s\.\s+dollars)\s*(?P<a>thousands|millions|billions)\b|\bin\s+(?P<b>thousands|millions|billions)(?:\s+of\s+(?:us\s+)?dollars)?\b", re.IGNORECASE)
 _ASK_PERCENT = re.compile(r"\bin\s+(?:units\s+of\s+)?percents?\b|\bas\s+a\s+percent(?:age)?\b|\bin\s+%|\bpercentage\b(?!\s+points?)|\bpercent\b|%", re.IGNORECASE)
 _ASK_RATIO = re.compile(r"\bas\s+a\s+(?:ratio|decimal|multiple)\b|\bin\s+times\b|\bnot\s+(?:as\s+)?a\s+percent(?:age)?\b", re.IGNORECASE)
@@ -323,6 +324,8 @@ def _read_rounding(q: str) -> tuple[int | None, Scale | None]:
     m = _SCALE.search(q)
     if m:
         scale = Scale((m["a"] or m["b"]).lower())
+    elif m := _NEAREST_SCALE.search(q):  # "to the nearest million": millions, no decimals
+        scale, decimals = Scale(m["s"].lower() + "s"), 0 if decimals is None else decimals
     return decimals, scale
 
 

@@ -302,3 +302,8 @@ def test_ratio_of_one_item_to_another():
 def test_use_clause_is_a_definition():
     mq = read_question("What is TI's FY2023 EBITDA? Use operating profit plus depreciation.")
     assert mq.source == "definition" and [t.concept for t in mq.terms] == ["operating_income", "depreciation"]
+
+
+def test_times_100_in_a_definition_means_percent_not_a_hundredfold():
+    r = metrics.answer("What was TI's net margin in 2023, defined as net income / revenue * 100?", Cells(TI))
+    assert (r.unit, r.rounded) == ("percent", Decimal("37.2"))  # 6,510 / 17,519 = 37.16%

@@ -19,7 +19,7 @@ import re
 from datetime import date
 
 from filingqa.app.engine.metrics import grammar
-from filingqa.app.engine.metrics.expr import BinOp, Expr, Mean, Neg, PeriodRef, Term, at_year
+from filingqa.app.engine.metrics.expr import BinOp, Expr, Mean, Neg, Num, PeriodRef, Term, at_year
 from filingqa.app.engine.metrics.library import Library, phrase_key
 from filingqa.ingest.periods import find_dates
 
@@ -104,7 +104,8 @@ class DefinitionReader:
             return Mean(tuple(at_year(inner, p.fiscal_year) for p in years), "simple average of annual values"), percent
         self._made, self._both = [], []
         expr, percent = grammar.parse(text, self._item)
-        return self._apply_both(expr), percent
+        expr, hundred = _strip_times_100(expr)
+        return self._apply_both(expr), percent or hundred
 
     def _item(self, text: str, glosses: list[str]) -> Expr:
         phrase = text.strip(" ,;:")
@@ -221,6 +222,15 @@ def _replace_terms(expr: Expr, updates: dict) -> Expr:
         case Mean(items=items, label=label):
             return Mean(tuple(_replace_terms(i, updates) for i in items), label)
     return expr
+
+
+def _strip_times_100(expr: Expr) -> tuple[Expr, bool]:
+    """ "net income / revenue * 100": a percentage; the evaluator scales percentages itself."""
+    if isinstance(expr, BinOp) and expr.op == "*":
+        for keep, other in ((expr.left, expr.right), (expr.right, expr.left)):
+            if isinstance(other, Num) and other.value == 100:
+                return keep, True
+    return expr, False
 
 
 def _statement(words: str) -> str:

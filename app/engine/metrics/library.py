@@ -27,9 +27,14 @@ _QUALIFIERS = re.compile(
 
 
 def phrase_key(text: str) -> str:
-    """A phrase as an index key: case, punctuation, hyphens and apostrophes do not matter."""
+    """A phrase as an index key: case, punctuation, hyphens, apostrophes and plurals do not matter
+    ("Capital expenditure" is "capital expenditures")."""
     t = text.lower().replace("’", "'").replace("'s ", " ").replace("'", "")
-    return " ".join(_KEY_CHARS.sub(" ", t).split())
+    return " ".join(_singular(w) for w in _KEY_CHARS.sub(" ", t).split())
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")) else word
 
 
 @dataclass(frozen=True)

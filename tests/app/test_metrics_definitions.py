@@ -307,3 +307,11 @@ def test_use_clause_is_a_definition():
 def test_times_100_in_a_definition_means_percent_not_a_hundredfold():
     r = metrics.answer("What was TI's net margin in 2023, defined as net income / revenue * 100?", Cells(TI))
     assert (r.unit, r.rounded) == ("percent", Decimal("37.2"))  # 6,510 / 17,519 = 37.16%
+
+
+def test_over_a_period_is_not_division():
+    expr, _ = read_definition("FY2019 COGS / average inventory over FY2018 and FY2019", LIB)
+    cogs, inventory = terms(expr)
+    assert expr.op == "/" and inventory.how == "average" and [p.fiscal_year for p in inventory.periods] == [2018, 2019]
+    expr, _ = read_definition("net income over total assets", LIB)
+    assert expr.op == "/"

@@ -28,7 +28,7 @@ FUNCS = ("avg", "prior", "change", "start")
 # ("Receivables, less allowances"), never subtraction.
 _OPERATOR = re.compile(
     r"(?P<pct>\bas\s+a\s+(?:%|percent(?:age)?|share)\s+of\b)"
-    r"|(?P<div>\bdivided\s+by\b|\bover\b|\s/\s|/|÷)"
+    r"|(?P<div>\bdivided\s+by\b|\bover\b(?!\s+(?:the\s+)?(?:fy|fiscal|last|past|prior|previous|years?|\d{4}|periods?|same|two|three|four|five))|\s/\s|/|÷)"
     r"|(?P<mul>\bmultiplied\s+by\b|\btimes\b|(?<=\s)[x×](?=\s)|\*|×)"
     r"|(?P<add>\bplus\b|\+)"
     r"|(?P<sub>\bminus\b|\bless\b(?!\s+(?:allowances?|accumulated|reserves?))|(?:(?<=\s)|^)[-–−](?=\s))"

@@ -315,3 +315,9 @@ def test_over_a_period_is_not_division():
     assert expr.op == "/" and inventory.how == "average" and [p.fiscal_year for p in inventory.periods] == [2018, 2019]
     expr, _ = read_definition("net income over total assets", LIB)
     assert expr.op == "/"
+
+
+def test_a_metric_the_library_does_not_know_gets_its_units_rounding():
+    mq = read_question("What is TI's FY2023 working capital ratio? Working capital ratio is defined as total current assets divided by total current liabilities.")
+    assert (mq.metric, mq.unit, mq.decimals) == (None, "ratio", 4)
+    assert metrics.compute(mq, Cells(TI)).rounded == Decimal("4.5548")  # 15,122 / 3,320

@@ -141,9 +141,10 @@ def read_question(question: str, library: Library | None = None) -> MetricQuesti
     if source != "definition" and (m := _YEAR_END_BALANCES.search(q)):
         expr = _at_year_end(expr, m["what"], lib)
     unit = _unit(q, metric, percent)
-    if decimals is None and metric is not None and scale is None:
-        # The usual rounding is the metric's in its own unit; another unit asked has its own.
-        decimals = metric.decimals if unit == metric.unit else _UNIT_DECIMALS.get(unit)
+    if decimals is None and scale is None:
+        # The usual rounding is the metric's in its own unit; another unit (or a metric the library
+        # does not know) has that unit's.
+        decimals = metric.decimals if metric is not None and unit == metric.unit else _UNIT_DECIMALS.get(unit)
     return MetricQuestion(
         text=question,
         name=name,

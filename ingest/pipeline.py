@@ -47,6 +47,7 @@ def parse_filing(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> 
         sections=find_sections(loaded.lines, loaded.documents, raws),
         lines=loaded.lines,
         tables=tables,
+        pages=loaded.pages,
     )
 
 

@@ -32,25 +32,31 @@ _LIGATURES = {"\ufffe": "-", "\u00ad": "-", "\ufb00": "ff", "\ufb03": "ffi", "\u
 # a space before it.
 _Run = tuple[str, float, float, float, float, int, int, float, bool]
 Word = tuple[str, float, float, float, float, float]  # text, x0, top, x1, bottom, font size
+_GET_BOX = _GET_FONT_SIZE = _GET_MATRIX = None  # bound on first use (see _plain)
 
 
 def page_words(pdf, index: int) -> tuple[float, float, list[Word], list[float]]:
     """(width, height, words, glyph widths) of page `index` (0-based) of a pypdfium2 PdfDocument."""
     import pypdfium2.raw as raw
 
+    if _GET_BOX is None:
+        _bind()
     page = pdf[index]
     try:
         left, bottom, right, top = page.get_cropbox()
         textpage = page.get_textpage()
         try:
             runs, widths = _runs(raw, textpage, left, top)
+            handle = ctypes.cast(textpage.raw, ctypes.c_void_p).value
             matrix = raw.FS_MATRIX()
+            scales = memoryview(matrix).cast("B").cast("f")  # a, b, c, d, e, f
+            address = ctypes.addressof(matrix)
 
             def font_size(i: int, fallback: float) -> float:
                 # the Tf size times the text matrix's vertical scale: many PDFs set "1 Tf" and scale by Tm
-                size = raw.FPDFText_GetFontSize(textpage, i)
-                if raw.FPDFText_GetMatrix(textpage, i, matrix):
-                    size *= math.hypot(matrix.c, matrix.d)
+                size = _GET_FONT_SIZE(handle, i)
+                if _GET_MATRIX(handle, i, address):
+                    size *= math.hypot(scales[2], scales[3])
                 return size if size > 0 else fallback
 
             return right - left, top - bottom, _words(runs, font_size), widths
@@ -60,16 +66,27 @@ def page_words(pdf, index: int) -> tuple[float, float, list[Word], list[float]]:
         page.close()
 
 
+def _plain(function, restype, *argtypes):
+    """PDFium's `function` called with plain addresses: converting pypdfium2's handles and structs
+    on each of a million calls costs more than the calls themselves."""
+    return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(function, ctypes.c_void_p).value)
+
+
+def _bind():
+    import pypdfium2.raw as raw
+
+    global _GET_BOX, _GET_FONT_SIZE, _GET_MATRIX
+    _GET_BOX = _plain(raw.FPDFText_GetLooseCharBox, ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p)
+    _GET_FONT_SIZE = _plain(raw.FPDFText_GetFontSize, ctypes.c_double, ctypes.c_void_p, ctypes.c_int)
+    _GET_MATRIX = _plain(raw.FPDFText_GetMatrix, ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p)
+
+
 def _runs(raw, textpage, left: float, top: float) -> tuple[list[_Run], list[float]]:
     count = raw.FPDFText_CountChars(textpage)
     text = _text(raw, textpage, count)
     rect = raw.FS_RECTF()
     box = memoryview(rect).cast("B").cast("f")  # left, top, right, bottom
-    # A prototype taking plain addresses: converting pypdfium2's handle and the struct on every
-    # call costs more than the call itself.
-    get_box = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p)(
-        ctypes.cast(raw.FPDFText_GetLooseCharBox, ctypes.c_void_p).value
-    )
+    get_box = _GET_BOX
     handle = ctypes.cast(textpage.raw, ctypes.c_void_p).value
     address = ctypes.addressof(rect)
     runs: list[_Run] = []

@@ -6,7 +6,9 @@ It wires settings to the store and the engine; the engine knows nothing of HTTP 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from filingqa.app.engine.chain import build_chain
@@ -15,7 +17,7 @@ from filingqa.app.engine.generation import NarrativePhraser
 from filingqa.app.engine.model import Answer
 from filingqa.app.settings import Settings, get_settings
 from filingqa.ingest.model import Filing
-from filingqa.ingest.pipeline import load_filing, parse_filing
+from filingqa.ingest.pipeline import filing_id, parse_filing, read_filing
 from filingqa.vectorstore.store import FilingStore, FilingSummary, IngestReport, StoreConfig
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -34,10 +36,23 @@ class FilingService:
         return self.settings.max_file_mb * 1024 * 1024
 
     def ingest_file(self, path: Path, progress: Callable[[int, int], None] | None = None) -> IngestReport:
-        return self.store.ingest(load_filing(path, max_bytes=self.max_bytes), progress)
+        started = time.perf_counter()
+        data = read_filing(path, max_bytes=self.max_bytes)
+        return self._ingest(data, Path(path).name, progress, started)
 
     def ingest_bytes(self, data: bytes, name: str, progress: Callable[[int, int], None] | None = None) -> IngestReport:
-        return self.store.ingest(parse_filing(data, name, max_bytes=self.max_bytes), progress)
+        return self._ingest(data, name, progress, time.perf_counter())
+
+    def _ingest(self, data: bytes, name: str, progress: Callable[[int, int], None] | None, started: float) -> IngestReport:
+        """Store one file; a file whose content is stored already is not parsed again (its id is the
+        hash of its bytes). `seconds` in the report is the whole wall time from `started`."""
+        report = self.store.stored(filing_id(data), name) if 0 < len(data) <= self.max_bytes else None
+        if report is None:
+            parsing = time.perf_counter()
+            filing = parse_filing(data, name, max_bytes=self.max_bytes)
+            parse_seconds = time.perf_counter() - parsing
+            report = replace(self.store.ingest(filing, progress), parse_seconds=parse_seconds)
+        return replace(report, seconds=time.perf_counter() - started)
 
     def list_filings(self) -> list[FilingSummary]:
         return self.store.list_filings()

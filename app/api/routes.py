@@ -55,7 +55,9 @@ class IngestResponse(BaseModel):
     embedded: int = Field(description="chunks embedded by this request: 0 when the same file was ingested before")
     facts: int
     tables: int
-    seconds: float
+    seconds: float = Field(description="the whole wall time of this upload's ingest: reading, parsing, embedding, storing")
+    parse_seconds: float = Field(description="loading and parsing the file; 0 when the same content was stored already")
+    embed_seconds: float = Field(description="embedding and writing its passages and row labels")
 
 
 class FilingOut(BaseModel):

@@ -5,16 +5,19 @@ It wires settings to the store and the engine; the engine knows nothing of HTTP 
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from filingqa.app.engine.chain import build_chain
+from filingqa.app.engine import followup
 from filingqa.app.engine.engine import AnswerEngine, UnknownFiling
 from filingqa.app.engine.generation import NarrativePhraser
 from filingqa.app.engine.model import Answer
 from filingqa.app.settings import Settings, get_settings
-from filingqa.ingest.model import Filing
+from filingqa.ingest.model import Filing, Format
 from filingqa.ingest.pipeline import load_filing, parse_filing
 from filingqa.vectorstore.store import FilingStore, FilingSummary, IngestReport, StoreConfig
 
@@ -34,10 +37,43 @@ class FilingService:
         return self.settings.max_file_mb * 1024 * 1024
 
     def ingest_file(self, path: Path, progress: Callable[[int, int], None] | None = None) -> IngestReport:
-        return self.store.ingest(load_filing(path, max_bytes=self.max_bytes), progress)
+        filing = load_filing(path, max_bytes=self.max_bytes)
+        report = self.store.ingest(filing, progress)
+        if filing.format == Format.PDF:
+            self._keep_original(filing.id, Path(path).read_bytes())
+        return report
 
-    def ingest_bytes(self, data: bytes, name: str, progress: Callable[[int, int], None] | None = None) -> IngestReport:
-        return self.store.ingest(parse_filing(data, name, max_bytes=self.max_bytes), progress)
+    def ingest_bytes(self, data: bytes, name: str, progress: Callable[[int, int], None] | None = None, parsed: Callable[[Filing], None] | None = None) -> IngestReport:
+        """Parse and store a filing. `parsed(filing)` is told once its facts are read (before its
+        passages are embedded); `progress(done, total)` as passage batches are embedded."""
+        filing = parse_filing(data, name, max_bytes=self.max_bytes)
+        if parsed is not None:
+            parsed(filing)
+        report = self.store.ingest(filing, progress)
+        if filing.format == Format.PDF:
+            self._keep_original(filing.id, data)
+        return report
+
+    # -- the original file (PDF pages are drawn from it) ---------------------------------
+    def _originals(self) -> Path:
+        return Path(self.settings.data_dir) / "originals"
+
+    def original_path(self, filing_id: str) -> Path | None:
+        """The uploaded PDF a filing was parsed from, kept beside the store (the store keeps text only)."""
+        if not filing_id.isalnum():  # ids are hex hashes; nothing else names a file here
+            return None
+        path = self._originals() / f"{filing_id}.pdf"
+        return path if path.is_file() else None
+
+    def _keep_original(self, filing_id: str, data: bytes) -> None:
+        folder = self._originals()
+        with contextlib.suppress(OSError):  # a read-only data dir still answers; only page images are lost
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"{filing_id}.pdf"
+            if not path.is_file():
+                tmp = path.with_suffix(".tmp")
+                tmp.write_bytes(data)
+                os.replace(tmp, path)
 
     def list_filings(self) -> list[FilingSummary]:
         return self.store.list_filings()
@@ -50,10 +86,31 @@ class FilingService:
 
     def delete(self, filing_id: str) -> bool:
         self.engine.forget(filing_id)
-        return self.store.delete(filing_id)
+        deleted = self.store.delete(filing_id)
+        path = self.original_path(filing_id)
+        if path is not None:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        return deleted
 
-    def answer(self, question: str, filing_id: str) -> Answer:
-        return self.chain.invoke({"question": question, "filing": filing_id})
+    def answer(self, question: str, filing_id: str, history: Sequence[str | followup.Turn] | None = None) -> Answer:
+        """Answer a question; with `history` (the conversation's earlier questions, oldest first,
+        or Turns already read) a follow-up is read against the turn before it."""
+        if not history:
+            return self.chain.invoke({"question": question, "filing": filing_id})
+        filing = self.get_filing(filing_id)
+        periods = {(c.period_end, c.months) for t in filing.tables for c in t.columns if c.period_end and c.kind == "value"}
+
+        def answer_period(understood: str) -> tuple[dt.date | None, int | None] | None:
+            earlier = self.chain.invoke({"question": understood, "filing": filing_id})
+            period = earlier.figures[0].period if earlier.figures and not earlier.abstained else None
+            return (period.end, period.months) if period is not None else None
+
+        understood = followup.understand(question, history, answer_period, list(periods))
+        answer = self.chain.invoke({"question": understood, "filing": filing_id})
+        answer.question = question
+        answer.understood_as = understood
+        return answer
 
     def warm_up(self) -> None:
         self.store.ping()

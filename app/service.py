@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -39,8 +40,7 @@ class FilingService:
     def ingest_file(self, path: Path, progress: Callable[[int, int], None] | None = None) -> IngestReport:
         filing = load_filing(path, max_bytes=self.max_bytes)
         report = self.store.ingest(filing, progress)
-        if filing.format == Format.PDF:
-            self._keep_original(filing.id, Path(path).read_bytes())
+        self._after_ingest(filing, report, lambda: Path(path).read_bytes())
         return report
 
     def ingest_bytes(self, data: bytes, name: str, progress: Callable[[int, int], None] | None = None, parsed: Callable[[Filing], None] | None = None) -> IngestReport:
@@ -50,8 +50,7 @@ class FilingService:
         if parsed is not None:
             parsed(filing)
         report = self.store.ingest(filing, progress)
-        if filing.format == Format.PDF:
-            self._keep_original(filing.id, data)
+        self._after_ingest(filing, report, lambda: data)
         return report
 
     # -- the original file (PDF pages are drawn from it) ---------------------------------
@@ -65,13 +64,25 @@ class FilingService:
         path = self._originals() / f"{filing_id}.pdf"
         return path if path.is_file() else None
 
+    def _after_ingest(self, filing: Filing, report: IngestReport, data: Callable[[], bytes]) -> None:
+        for old in report.replaced:  # an older version of the same name left the store: its PDF goes too
+            self._drop_original(old)
+        if filing.format == Format.PDF:
+            self._keep_original(filing.id, data())
+
+    def _drop_original(self, filing_id: str) -> None:
+        path = self.original_path(filing_id)
+        if path is not None:
+            with contextlib.suppress(OSError):
+                path.unlink()
+
     def _keep_original(self, filing_id: str, data: bytes) -> None:
         folder = self._originals()
         with contextlib.suppress(OSError):  # a read-only data dir still answers; only page images are lost
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"{filing_id}.pdf"
             if not path.is_file():
-                tmp = path.with_suffix(".tmp")
+                tmp = path.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")  # concurrent uploads of one file
                 tmp.write_bytes(data)
                 os.replace(tmp, path)
 
@@ -87,10 +98,7 @@ class FilingService:
     def delete(self, filing_id: str) -> bool:
         self.engine.forget(filing_id)
         deleted = self.store.delete(filing_id)
-        path = self.original_path(filing_id)
-        if path is not None:
-            with contextlib.suppress(OSError):
-                path.unlink()
+        self._drop_original(filing_id)
         return deleted
 
     def answer(self, question: str, filing_id: str, history: Sequence[str | followup.Turn] | None = None) -> Answer:

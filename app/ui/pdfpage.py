@@ -75,36 +75,47 @@ def _same_line(a: tuple[float, float, float, float], b: tuple[float, float, floa
 
 
 def _label_needles(label: str) -> list[str]:
+    """The label as printed, then its first words (a label the PDF wraps onto two lines); never
+    fewer than three words, which a sentence of the text would match as well."""
     label = _SPACES.sub(" ", label).strip(" .:")
     words = label.split()
-    return list(dict.fromkeys(n for n in (label, " ".join(words[:4]), " ".join(words[:2])) if n))
+    return list(dict.fromkeys(n for n in (label, " ".join(words[:4]) if len(words) > 4 else "") if n))
 
 
 def find_box(pdf, label: str | None, value: str, rank: int = 0, near_text: str | None = None, note: str = "") -> Box | None:
     """Where `value` is printed on the line of `label` (its `rank`-th match on that line), or for a
-    figure without a row, on the page that prints `near_text`."""
-    for p in range(len(pdf)):
-        page = pdf[p]
-        textpage = page.get_textpage()
-        try:
+    figure without a row, on the page that prints `near_text`. The whole label is looked for on
+    every page before a shorter form of it is."""
+    pages = []  # (index, size, textpage, value boxes) of the pages that print the value at all
+    opened = []  # a page's text closes with the page: both stay open until the end
+    try:
+        for p in range(len(pdf)):
+            page = pdf[p]
+            textpage = page.get_textpage()
             values = _hits(textpage, value)
-            if not values:
-                continue
-            width, height = page.get_size()
-            if label:
-                for needle in _label_needles(label):
-                    for lab in _hits(textpage, needle):
-                        on_line = sorted((v for v in values if _same_line(lab, v) and v[0] >= lab[0]), key=lambda v: v[0])
-                        if len(on_line) > rank:
-                            return Box(p, *on_line[rank], width, height, note)
-                    if any(_hits(textpage, needle)):
-                        break  # the label is here but not beside the value: another page, or none
-            elif near_text and _hits(textpage, near_text):
-                return Box(p, *values[0], width, height, note)
-        finally:
+            if values:
+                pages.append((p, page.get_size(), textpage, values))
+                opened.append(page)
+            else:
+                textpage.close()
+                page.close()
+        if not label:
+            for p, (width, height), textpage, values in pages:
+                if near_text and _hits(textpage, near_text):
+                    return Box(p, *values[0], width, height, note)
+            return None
+        for needle in _label_needles(label):
+            for p, (width, height), textpage, values in pages:
+                for lab in _hits(textpage, needle):
+                    on_line = sorted((v for v in values if _same_line(lab, v) and v[0] >= lab[0]), key=lambda v: v[0])
+                    if len(on_line) > rank:
+                        return Box(p, *on_line[rank], width, height, note)
+        return None
+    finally:
+        for _, _, textpage, _ in pages:
             textpage.close()
+        for page in opened:
             page.close()
-    return None
 
 
 @lru_cache(maxsize=16)

@@ -71,6 +71,8 @@ _MARKERS = [re.compile(p, re.IGNORECASE) for p in (r"^(?:and|but|also|now|then|o
 _LEAD = re.compile(r"^(?:(?:what|how\s+much|how\s+many)\s+(?:was|were|is|are|did|does|do|has|have)\b|by\s+how\s+much\b|by\s+what\s+percent(?:age)?\b|how\s+(?:did|has|have|does|do)\b|(?:tell|give|show)\s+me\b)", re.IGNORECASE)
 # The opening the item follows, in a standalone reading (kept as written when the item changes).
 _ITEM_LEAD = re.compile(r"^(?:(?:what|how\s+much|how\s+many)\s+(?:was|were|is|are|did)\s+|(?:tell|give|show)\s+me\s+)?(?:the\s+)?(?:company'?s\s+|its\s+)?", re.IGNORECASE)
+# The verb a question puts after its item ("how much did X bring in"): kept with the question, not the item.
+_ITEM_TAIL = re.compile(r"\s+(?:bring\s+in|brought\s+in|generate|generated|earn|earned|come\s+to|came\s+to|amount\s+to|amounted\s+to|total|totaled|make|made|report|reported|post|posted|spend|spent|pay|paid|have|had|do|did)$", re.IGNORECASE)
 # Words that refer back to the previous item, or fill a follow-up without naming anything.
 _PRONOUNS = frozenset("that it this they those these them the figure number amount value one same".split())
 _FILLER = frozenset("about instead too also then now again please same ok okay so how what one".split())
@@ -201,7 +203,8 @@ def read(question: str) -> Reading:
             return Reading(core, marker, periods, lead, span, step, groups)
     lm = _ITEM_LEAD.match(body)
     start = head_start + (lm.end() if lm else 0)
-    end = head_start + len(body)
+    tail = _ITEM_TAIL.search(body)
+    end = head_start + (tail.start() if tail and tail.start() > (lm.end() if lm else 0) else len(body))
     item = (start, end) if end > start and _names_something(core[start:end]) else None
     return Reading(core, marker, periods, lead, item, None, {})
 

@@ -33,6 +33,8 @@ Q4_2004 = (date(2004, 12, 31), 3)
         (REVENUES, Q4_2004, "What about net income a year earlier?", "What was net income for the three months ended December 31, 2003?"),
         (REVENUES, Q4_2004, "And what was the net loss?", "What was the net loss for the three months ended December 31, 2004?"),
         ("What was the change in total revenues for the three months ended December 31, 2004?", None, "and R&D?", "What was the change in R&D for the three months ended December 31, 2004?"),
+        ("How much did sales by Company-operated restaurants bring in during Q1 2023?", None, "What about franchised restaurants?", "How much did franchised restaurants bring in during Q1 2023?"),
+        ("What were total revenues in the first quarter of 2022?", (date(2022, 3, 31), 3), "and 2023?", "What were total revenues for the three months ended March 31, 2023?"),
         # a step on the last answer
         (NET_LOSS, Q4_2004, "as a share of revenue?", "What was net loss as a percentage of revenue for the three months ended December 31, 2004?"),
         (NET_LOSS, Q4_2004, "How did that change?", "What was the change in net loss for the three months ended December 31, 2004?"),

@@ -18,7 +18,7 @@ rewrite already keeps most neighbours apart.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 PREFIX = "cx"  # concept tokens: "cx" + id; never a word of English or of a filing
 

@@ -103,6 +103,35 @@ class RawTable(BaseModel):
     continues: bool = Field(default=False, description="a second header block of the table above, split off")
 
 
+PhraseBox = tuple[int, int, int, float, float, float, float]
+"""(line, start, end, x0, top, x1, bottom): a phrase placed on `line` at character offsets
+start..end (end exclusive), and its box in points from the top-left of the page."""
+
+
+class PdfPage(BaseModel):
+    """One PDF page that has text: which lines it became and where each placed phrase sits on it,
+    so a cited cell (line, character offsets) can be boxed on the rendered page."""
+
+    number: int = Field(description="1-based page number in the PDF")
+    width: float = Field(description="points, the page's crop box, as a rendered page shows it")
+    height: float
+    line_start: int
+    line_end: int
+    boxes: list[PhraseBox] = []
+
+    def box(self, line: int, start: int = 0, end: int | None = None) -> tuple[float, float, float, float] | None:
+        """The union box (x0, top, x1, bottom) of the phrases on `line` overlapping start..end."""
+        hits = [b for b in self.boxes if b[0] == line and b[1] < (end if end is not None else 1 << 30) and b[2] > start]
+        if not hits:
+            return None
+        return min(b[3] for b in hits), min(b[4] for b in hits), max(b[5] for b in hits), max(b[6] for b in hits)
+
+
+def page_of(pages: list[PdfPage], line: int) -> PdfPage | None:
+    """The page that `line` (1-based) of a PDF's text came from; None for the blank line between pages."""
+    return next((page for page in pages if page.line_start <= line <= page.line_end), None)
+
+
 class LoadedText(BaseModel):
     """A loader's whole output: the normalised text and what the source's structure told us."""
 
@@ -116,6 +145,7 @@ class LoadedText(BaseModel):
     form: str | None = None
     date: dt.date | None = None
     xbrl: XbrlInstance | None = Field(default=None, description="the filer's XBRL tags, when the filing has them")
+    pages: list[PdfPage] = Field(default=[], description="PDF only: each page with text and its phrase boxes")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -247,6 +277,8 @@ class Filing(BaseModel):
     tables: list[Table] = []
     dei: Dei | None = Field(default=None, description="the cover facts the filer tags in XBRL, when it does")
     xbrl: XbrlCoverage | None = Field(default=None, description="how the filer's XBRL tags met the parsed tables")
+    # Not stored (excluded from the dump the store writes): only a freshly parsed PDF carries them.
+    pages: list[PdfPage] = Field(default=[], exclude=True, description="PDF only: pages, their lines and phrase boxes")
 
     def facts(self) -> list[Fact]:
         return [fact for table in self.tables for fact in table.facts()]

@@ -56,10 +56,17 @@ def parse_filing(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> 
         sections=find_sections(loaded.lines, loaded.documents, raws),
         lines=loaded.lines,
         tables=tables,
+        pages=loaded.pages,
     )
 
 
 def load_filing(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Filing:
+    path = Path(path)
+    return parse_filing(read_filing(path, max_bytes), path.name, max_bytes=max_bytes)
+
+
+def read_filing(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """A file's bytes; a file over `max_bytes` is refused before it is read."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -67,4 +74,7 @@ def load_filing(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Filing:
         raise IngestError(str(path), f"cannot read the file ({exc.strerror or exc})") from exc
     if size > max_bytes:
         raise FileTooLarge(path.name, f"the file is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB")
-    return parse_filing(path.read_bytes(), path.name, max_bytes=max_bytes)
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise IngestError(str(path), f"cannot read the file ({exc.strerror or exc})") from exc

@@ -88,11 +88,13 @@ class IngestReport:
     embedded: int
     facts: int
     tables: int
-    seconds: float
+    seconds: float  # the whole wall time of this filing's ingest (the service adds reading and parsing)
     replaced: list[str] = field(default_factory=list)
     created: bool = True
     xbrl_checked: int = 0  # table cells checked against the filer's XBRL tag
     xbrl_disagree: int = 0  # of those, cells whose parsed value the tag contradicts
+    parse_seconds: float = 0.0  # loading and parsing the file; 0 when the stored copy was found by its hash first
+    embed_seconds: float = 0.0  # embedding (and writing) its passages and row labels
 
     def as_json(self) -> dict:
         return {
@@ -105,6 +107,8 @@ class IngestReport:
             "seconds": round(self.seconds, 3),
             "xbrl_checked": self.xbrl_checked,
             "xbrl_disagree": self.xbrl_disagree,
+            "parse_seconds": round(self.parse_seconds, 3),
+            "embed_seconds": round(self.embed_seconds, 3),
         }
 
 
@@ -418,9 +422,11 @@ class FilingStore:
                 return IngestReport(filing.id, filing.name, len(chunks), 0, facts, len(filing.tables), time.perf_counter() - started, replaced=replaced, created=False, **_xbrl_counts(filing))
             self._mark(filing.id, "ingest", filing.name)
             _pause("after-marker")
+            embedding = time.perf_counter()
             embedded = self._write_chunks(filing.id, chunks, progress)
             _pause("after-chunks")
             label_ids = self._write_labels(filing)
+            embed_seconds = time.perf_counter() - embedding
             _pause("after-labels")
             if resuming:  # an earlier attempt may have written entries this one does not make
                 self._sweep(CHUNKS, filing.id, keep={c.id for c in chunks})
@@ -444,7 +450,39 @@ class FilingStore:
             replaced = self._replace_older(filing.id, filing.name)
             _pause("after-replace")
             self._unmark(filing.id)
-            return IngestReport(filing.id, filing.name, len(chunks), embedded, facts, len(filing.tables), time.perf_counter() - started, replaced=replaced, **_xbrl_counts(filing))
+            return IngestReport(filing.id, filing.name, len(chunks), embedded, facts, len(filing.tables), time.perf_counter() - started, replaced=replaced, embed_seconds=embed_seconds, **_xbrl_counts(filing))
+
+    def stored(self, filing_id: str, name: str) -> IngestReport | None:
+        """The report of re-ingesting a file whose content is stored and complete, without parsing it.
+
+        Complete means what a crash leaves complete: a committed record, by the current parser,
+        and no intent marker (an interrupted ingest or delete of this id goes the full way, which
+        resumes or redoes it). As in a full re-ingest, older versions named `name` are replaced.
+        None when the file must be parsed."""
+        started = time.perf_counter()
+        try:
+            with self._lock_for(filing_id), self._in_flight(filing_id):
+                self._check_writable()
+                self.recover(keep=filing_id)
+                record = self._record(filing_id)
+                if record is None or record.get("parser") != parser_version() or self._marker(filing_id) is not None:
+                    return None
+                replaced = self._replace_older(filing_id, name)
+                return IngestReport(
+                    filing_id,
+                    name,
+                    int(record.get("chunks") or 0),
+                    0,
+                    int(record.get("facts") or 0),
+                    int(record.get("tables") or 0),
+                    time.perf_counter() - started,
+                    replaced=replaced,
+                    created=False,
+                )
+        except StoreUnavailable as exc:
+            if isinstance(exc, StoreWriteError):
+                raise
+            raise StoreWriteError(name, f"not stored: {exc}") from exc
 
     def _replace_older(self, filing_id: str, name: str) -> list[str]:
         """Delete the committed filings named `name` that are older than `filing_id`'s record.

@@ -2,7 +2,10 @@
 
     POST /v1/chat/completions {"model": "<filing id>", "messages": [...], "stream": false}
 
-The last user message is the question; the filing is named by a `filing` field or by `model`
+The last user message is the question; the earlier user messages are the conversation, so a
+follow-up ("And a year earlier?") is read against them (stateless: the client sends the history,
+as OpenAI clients do). An assistant message that carries back its `filingqa` answer lends its
+reading and period, so that turn is not answered again. The filing is named by a `filing` field or by `model`
 (an id, unique id prefix or file name; "filingqa" or "" means "the only filing stored").
 The reply's `choices[0].message.content` is the answer's text; the full Answer rides along under
 `filingqa`. With `stream: true` the reply is server-sent events (`data: {chunk}` … `data: [DONE]`).
@@ -11,6 +14,7 @@ GET /v1/models lists the filings as models, for clients that pick from a list.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import time
@@ -24,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from filingqa.app.api.errors import ApiError
 from filingqa.app.api.routes import Service, answer_question
+from filingqa.app.engine.followup import Turn
 from filingqa.app.engine.model import Answer
 from filingqa.app.service import FilingService
 
@@ -69,6 +74,34 @@ def last_question(body: ChatRequest) -> str:
     raise ApiError(422, "invalid request: messages", [{"field": "messages", "message": "no message with role 'user'", "type": "value_error"}])
 
 
+def conversation(body: ChatRequest) -> list[str | Turn]:
+    """The questions before the last one, oldest first (a Turn where our own answer came back)."""
+    last = max((i for i, m in enumerate(body.messages) if m.role == "user"), default=0)
+    out: list[str | Turn] = []
+    for m in body.messages[:last]:
+        if m.role == "user":
+            text = message_text(m).strip()
+            if text:
+                out.append(text)
+        elif m.role == "assistant" and out and isinstance(out[-1], str):
+            turn = _turn_of((m.model_extra or {}).get("filingqa"))
+            if turn is not None:
+                out[-1] = turn
+    return out
+
+
+def _turn_of(answer: Any) -> Turn | None:
+    if not isinstance(answer, dict) or not isinstance(answer.get("understood_as"), str):
+        return None
+    try:
+        period = (answer.get("figures") or [{}])[0].get("period") or {}
+        end = dt.date.fromisoformat(period["end"]) if period.get("end") else None
+        months = int(period["months"]) if period.get("months") is not None else None
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError):
+        end = months = None
+    return Turn(answer["understood_as"][:2000], end, months)
+
+
 def filing_ref(service: FilingService, body: ChatRequest) -> str:
     ref = (body.filing or body.model or "").strip()
     if ref.lower() in GENERIC_MODELS:
@@ -108,7 +141,7 @@ def _stream(answer: Answer, model: str, cid: str, created: int) -> Iterator[str]
 def chat_completions(body: ChatRequest, service: Service) -> Response:
     question = last_question(body)
     ref = filing_ref(service, body)
-    answer = answer_question(service, question, ref)
+    answer = answer_question(service, question, ref, conversation(body))
     model = body.model or answer.filing
     cid = f"chatcmpl-{uuid.uuid4().hex[:24]}"
     created = int(time.time())

@@ -18,12 +18,14 @@ from filingqa.app.api.auth import require_write_key
 from filingqa.app.api.errors import ApiError
 from filingqa.app.api.limits import BodyTooLarge
 from filingqa.app.engine.engine import MAX_QUESTION_CHARS, UnknownFiling
+from filingqa.app.engine.followup import Turn
 from filingqa.app.engine.model import Answer
 from filingqa.app.service import FilingService
 from filingqa.app.tables_view import tables_json
 from filingqa.vectorstore.store import FILINGS, StoreUnavailable
 
 router = APIRouter()
+MAX_HISTORY = 50  # earlier questions a request may carry; only the last few are read
 
 
 def get_service(request: Request) -> FilingService:
@@ -39,6 +41,9 @@ class AnswerRequest(BaseModel):
 
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, description="the question, in plain words")
     filing: str = Field(min_length=1, max_length=200, description="a filing id (a unique prefix or the exact file name also work)")
+    history: list[Annotated[str, Field(max_length=MAX_QUESTION_CHARS)]] = Field(
+        default=[], max_length=MAX_HISTORY, description="the conversation's earlier questions, oldest first: a follow-up ('And a year earlier?') is read against them"
+    )
 
     @field_validator("question", "filing")
     @classmethod
@@ -55,7 +60,9 @@ class IngestResponse(BaseModel):
     embedded: int = Field(description="chunks embedded by this request: 0 when the same file was ingested before")
     facts: int
     tables: int
-    seconds: float
+    seconds: float = Field(description="the whole wall time of this upload's ingest: reading, parsing, embedding, storing")
+    parse_seconds: float = Field(description="loading and parsing the file; 0 when the same content was stored already")
+    embed_seconds: float = Field(description="embedding and writing its passages and row labels")
 
 
 class FilingOut(BaseModel):
@@ -86,15 +93,15 @@ def resolve_filing(service: FilingService, ref: str) -> str:
     raise UnknownFiling(ref)
 
 
-def answer_question(service: FilingService, question: str, ref: str) -> Answer:
+def answer_question(service: FilingService, question: str, ref: str, history: list[str | Turn] | None = None) -> Answer:
     """Answer by id first (the fast path: no store round trip); fall back to prefix/name lookup."""
     try:
-        return service.answer(question, ref)
+        return service.answer(question, ref, history)
     except UnknownFiling:
         filing_id = resolve_filing(service, ref)
         if filing_id == ref:
             raise
-        return service.answer(question, filing_id)
+        return service.answer(question, filing_id, history)
 
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]+")
@@ -228,4 +235,5 @@ def get_tables(filing_id: str, service: Service) -> dict:
 # -- answers -------------------------------------------------------------------------------
 @router.post("/v1/answer", tags=["answers"], response_model=Answer, summary="Ask a question of a filing", responses={404: {"description": "no such filing"}, 422: {"description": "malformed body; `error` names the field"}})
 def answer(body: AnswerRequest, service: Service) -> Response:
-    return Response(answer_question(service, body.question, body.filing).model_dump_json(), media_type="application/json")
+    history = [q.strip() for q in body.history if q.strip()]
+    return Response(answer_question(service, body.question, body.filing, history).model_dump_json(), media_type="application/json")

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from filingqa.app.engine import derived as derived_ops
+from filingqa.app.engine.asked import AskedForm, convert, plain_number, read_form, rounded, without_instructions
 from filingqa.app.engine.generation import NarrativePhraser
-from filingqa.app.engine.figures import FactMatch, RowMatch, confident, decisive, find_facts
+from filingqa.app.engine.figures import FactMatch, RowMatch, best_fact, confident, decisive, find_facts
 from filingqa.app.engine.index import FilingIndex, Sentence, build_index
 from filingqa.app.engine.model import Answer, AnswerKind, Citation, Figure, FigureSource, PeriodRef
 from filingqa.app.engine.passages import MIN_SENTENCE_SCORE, ScoredSentence, item_coverage, score_sentences, signature, with_neighbours
@@ -171,6 +172,7 @@ class AnswerEngine:
             answer = self.narrative(ctx)
         if answer is None:
             answer = self.abstain(ctx)
+        answer = in_asked_form(answer, read_form(ctx.question))
         answer.latency_ms = round((time.perf_counter() - ctx.started) * 1000, 2)
         answer.question_kind = ctx.analysis.kind
         return answer
@@ -193,7 +195,7 @@ class AnswerEngine:
 
     def figure(self, ctx: Context) -> Answer | None:
         matches, rows = self._facts(ctx)
-        best = prefer_precise(next((m for m in matches if confident(m)), None), matches)
+        best = prefer_precise(best_fact(matches, ctx.analysis.unit), matches)
         if best is not None:
             # A confident table fact is the filing's exact figure; the text is consulted only
             # when no row answers (figures the text alone states, or rounds from a table).
@@ -239,7 +241,7 @@ class AnswerEngine:
         scored = score_sentences(ctx.question, idx, months=pq.months, retrieved=self._retrieve(ctx))
         year = _question_year(pq)
         # The words that name the item, not the operation asked of it ("change", "grow").
-        keywords = [w for w in content_words(ctx.question) if w not in idx.name_words and w not in _OPERATION_WORDS]
+        keywords = [w for w in content_words(without_instructions(ctx.question)) if w not in idx.name_words and w not in _OPERATION_WORDS]
         keywords = sorted(dict.fromkeys(keywords), key=lambda w: -idx.idf.get(w, 0.0))  # rarest first
         item_weight = sum(idx.idf.get(w, 0.0) for w in set(keywords)) or 1.0
         labels = ctx.prepared.row_labels
@@ -264,7 +266,8 @@ class AnswerEngine:
             from_to = year is not None and current is not None and year in (current, current - 1) and _FROM_TO_WORDS.search(text)
             if year is not None and not from_to and str(year) not in text and str(year) not in _paragraph(ctx.prepared.filing, s.sentence):
                 continue
-            amount = pick_amount(text, keywords, year, unit, when=pq.exact[0] if pq.exact else None, asks_change=bool(_ASKS_CHANGE.search(ctx.question)), current_year=current)
+            when, when_days = (pq.exact[0], 0) if pq.exact else (pq.window, 16) if pq.window else (None, 0)
+            amount = pick_amount(text, keywords, year, unit, when=when, when_days=when_days, asks_change=bool(_ASKS_CHANGE.search(ctx.question)), current_year=current)
             if amount is not None:
                 return s, amount
         return None
@@ -335,7 +338,7 @@ class AnswerEngine:
                 matches, _ = self._facts(ctx, sub)
                 # Each operand is a different line item: "current plus long-term" is two rows.
                 used = {(f.table, f.line) for f in facts}
-                best = next((m for m in matches if confident(m) and (m.fact.table, m.fact.line) not in used), None)
+                best = best_fact(matches, sub.unit, exclude=used)
                 if best is None:
                     ctx.notes.append(f"no confident line item for '{phrase}'")
                     return None
@@ -379,7 +382,7 @@ class AnswerEngine:
             for d in dates[:2]:
                 pq = PeriodQuery(exact=[d], months=period.months, instant=period.instant)
                 matches, _ = self._facts(ctx, QuestionAnalysis(text=op.operands[0], kind="figure", period=pq, unit=None))
-                best = next((m for m in matches if confident(m)), None)
+                best = best_fact(matches, None)
                 if best is None:
                     return []
                 facts.append(best.fact)
@@ -387,7 +390,7 @@ class AnswerEngine:
             facts.sort(key=lambda f: f.period.end, reverse=True)
             return facts
         matches, _ = self._facts(ctx, sub)
-        best = next((m for m in matches if confident(m)), None)
+        best = best_fact(matches, sub.unit)
         if best is None:
             return []
         current = best.fact
@@ -455,6 +458,33 @@ class AnswerEngine:
             answer=f"The filing does not state {what}.{nearby}",
             citations=[Citation(text=p.filing.line(near_rows[0].entry.row.line).strip(), line_start=near_rows[0].entry.row.line, line_end=near_rows[0].entry.row.line, section=near_rows[0].entry.table.title)] if near_rows else [],
         )
+
+
+def in_asked_form(answer: Answer, form: AskedForm) -> Answer:
+    """A figure in the scale the question asks for ("in USD billions"): converted exactly, the
+    filing's own figure kept beside it as the input, and the text showing both."""
+    if answer.kind != AnswerKind.FIGURE or not answer.figures or form.scale is None:
+        return answer
+    fig = answer.figures[0]
+    if fig.unit not in (Unit.USD.value, Unit.SHARES.value, Unit.NUMBER.value) or fig.scale == form.scale.value:
+        return answer
+    exact = convert(fig.value, Scale(fig.scale), form.scale)
+    shown = rounded(exact, form.places)
+    printed = format_figure(fig.value, fig.unit, fig.scale)
+    converted = fig.model_copy(update={
+        "value": float(exact),
+        "scale": form.scale.value,
+        "formula": f"{printed} = {plain_number(exact)}{scale_words(form.scale)}",
+    })
+    def spelled(v) -> str:
+        body = f"{plain_number(abs(v))}{scale_words(form.scale)}"
+        if fig.unit == Unit.USD.value:
+            return f"(${body})" if v < 0 else f"${body}"
+        return ("-" if v < 0 else "") + body + (" shares" if fig.unit == Unit.SHARES.value else "")
+
+    lead = spelled(shown) if shown == exact else f"{spelled(shown)} (exactly {spelled(exact)})"
+    text = f"{lead}: {printed} as the filing prints it. " + answer.answer
+    return answer.model_copy(update={"figures": [converted, fig, *answer.figures[1:]], "answer": text})
 
 
 def prefer_precise(best: FactMatch | None, matches: list[FactMatch], margin: float = 0.3) -> FactMatch | None:

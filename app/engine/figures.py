@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from filingqa.app.engine.asked import without_instructions
 from filingqa.app.engine.index import FilingIndex, RowEntry
 from filingqa.app.engine.question import PeriodQuery, QuestionAnalysis, period_score
 from filingqa.app.engine.vocabulary import OPPOSITES, content_words
@@ -21,6 +22,7 @@ from filingqa.ingest.model import Column, Fact, Period, Unit
 MIN_LABEL_SCORE = 0.50
 MIN_QUESTION_COVER = 0.6
 SEMANTIC_WEIGHT = 0.35  # the most the model's similarity can add to a row's score
+LABEL_SAYS_WEIGHT = 0.05  # a tie-breaker: question words the label itself says
 
 
 @dataclass
@@ -30,6 +32,7 @@ class RowMatch:
     semantic: float
     label_cover: float
     question_cover: float
+    names_context: bool = False  # the question names its table's title or caption, beyond the label
 
 
 @dataclass
@@ -62,11 +65,17 @@ def label_weights(words: frozenset[str], index: FilingIndex, head: frozenset[str
     return hit
 
 
+def _cover(label: frozenset[str], hit: frozenset[str], index: FilingIndex, head: frozenset[str]) -> float:
+    weights = label_weights(label, index, head)
+    return sum(weights[w] for w in hit) / (sum(weights.values()) or 1.0)
+
+
 def question_words(question: str, index: FilingIndex) -> frozenset[str]:
-    return frozenset(w for w in content_words(question) if w not in index.name_words)
+    return frozenset(w for w in content_words(without_instructions(question)) if w not in index.name_words)
 
 
-_GENERIC = frozenset({"net", "total"})
+# Words that qualify nearly every line item: "net" sales, "total" assets, depreciation "expense".
+_GENERIC = frozenset(content_words("net total expense"))
 _OPPOSITE_STEMS = [(content_words(a)[0], content_words(b)[0]) for a, b in OPPOSITES]
 _PROFIT_WORDS = frozenset(content_words("income loss profit earnings"))
 _BOTTOM_LINE = re.compile(r"^net (?:income|loss|earnings|profit)\b(?!.*\bper\b)(?!.*\b(?:attributable to non|noncontrolling))", re.IGNORECASE)
@@ -100,8 +109,11 @@ def score_rows(qvec: np.ndarray | None, qwords: frozenset[str], analysis: Questi
         label_hit = qwords & entry.label_words
         # How much of the label the question names, by rarity: "Net sales" is named by "sales"
         # ("net" qualifies everything), "Cost of sales" is not ("cost" is the point).
-        weights_l = label_weights(entry.label_words, index, entry.head_words)
-        label_cover = sum(weights_l[w] for w in label_hit) / (sum(weights_l.values()) or 1.0)
+        label_cover = _cover(entry.label_words, label_hit, index, entry.head_words)
+        if entry.literal_label_words != entry.label_words:
+            # The label read word by word as well as by its concepts: either reading may be the
+            # one the question speaks ("cash did operating activities generate").
+            label_cover = max(label_cover, _cover(entry.literal_label_words, qwords & entry.literal_label_words, index, entry.head_words))
         if entry.full_words != entry.label_words:
             # A qualifier the question itself names ("EPS excluding one-time items") is the point.
             full_weights = label_weights(entry.full_words, index, entry.head_words)
@@ -110,9 +122,13 @@ def score_rows(qvec: np.ndarray | None, qwords: frozenset[str], analysis: Questi
         # it) is everywhere and says little; "licenses" says which row.
         covered = sum(weights[w] for w in hit) + sum(weights[b] if a in hit else weights[a] for a, b in alts if (a in hit) != (b in hit))
         question_cover = covered / total_weight
+        # Words the label itself says are better evidence than its caption's or title's: "total
+        # current liabilities" is the row that says "current", not one under a "Current" caption.
+        by_label = qwords & (entry.label_words | entry.literal_label_words | entry.full_words)
+        label_says = sum(weights[w] for w in by_label) / total_weight
         # Word evidence in both directions carries most of the weight: the model's similarity
         # is informative but flat for short labels ("U.S." under "COMPARABLE SALES").
-        score = SEMANTIC_WEIGHT * sem + 0.35 * label_cover + 0.30 * question_cover
+        score = SEMANTIC_WEIGHT * sem + 0.35 * label_cover + 0.30 * question_cover + LABEL_SAYS_WEIGHT * label_says
         for a, b in _OPPOSITE_STEMS:
             if (a in qwords and b in words and b not in qwords) or (b in qwords and a in words and a not in qwords):
                 score -= 0.3  # "GAAP EPS" is not the non-GAAP row; "basic" is not "diluted"
@@ -130,7 +146,8 @@ def score_rows(qvec: np.ndarray | None, qwords: frozenset[str], analysis: Questi
             score -= 0.25
         elif analysis.unit is None and units <= {Unit.USD_PER_SHARE, Unit.SHARES} and not ({"eps", "share"} & qwords):
             score -= 0.2
-        out.append(RowMatch(entry, score, sem, label_cover, question_cover))
+        names_context = bool(hit - entry.label_words - entry.literal_label_words)
+        out.append(RowMatch(entry, score, sem, label_cover, question_cover, names_context))
     out.sort(key=lambda m: m.score, reverse=True)
     return out
 
@@ -204,7 +221,7 @@ def find_facts(qvec: np.ndarray | None, analysis: QuestionAnalysis, index: Filin
                 # Column words the question names ("Sears Canada", "Non-GAAP") count as covered.
                 weights = word_weights(qwords, index)
                 covered = sum(weights[w] for w in qwords & (rm.entry.words | cwords)) / (sum(weights.values()) or 1.0)
-                cell_match = RowMatch(rm.entry, rm.score, rm.semantic, rm.label_cover, max(rm.question_cover, covered))
+                cell_match = RowMatch(rm.entry, rm.score, rm.semantic, rm.label_cover, max(rm.question_cover, covered), True)
             matches.append(FactMatch(fact, cell_match, label_score + (0.02 if row.verified else 0.0), ps))
     matches.sort(key=lambda m: m.score, reverse=True)
     return matches, rows
@@ -218,6 +235,41 @@ def decisive(matches: list[FactMatch]) -> bool:
         return False
     row = (best.fact.table, best.fact.line)
     return all(m.score <= best.score - SEMANTIC_WEIGHT for m in matches if (m.fact.table, m.fact.line) != row)
+
+
+PRIMARY_REACH = 0.35  # how far a confident statement row may trail a note's row and still win
+CLEAR_COVER = 0.8  # of the question's item words (by rarity) a row must account for to win by margin
+CLEAR_MARGIN = 0.25  # how far ahead of every other row's fact it must then be
+
+
+def best_fact(matches: list[FactMatch], unit: Unit | None, exclude: set[tuple[str, int]] = frozenset()) -> FactMatch | None:
+    """The fact to answer with: the best confident one, or else the clear best.
+
+    A question often says less than the row: "net loss per share" for "Basic and diluted net
+    loss per common share". Such a row is the answer when the question's words are all its own,
+    it is in the unit asked, and no other row comes near it: confidence from the margin over the
+    alternatives, not from how much of the label the question repeats."""
+    candidates = [m for m in matches if (m.fact.table, m.fact.line) not in exclude]
+    sure = [m for m in candidates if confident(m)]
+    if sure:
+        best = sure[0]
+        if not best.row.entry.primary and not best.row.names_context:
+            # The statements before notes, segment and plan tables that repeat or break down
+            # their items, unless the question names that table's context ("R&D" in a stock
+            # compensation note is not the income statement's R&D).
+            primary = next((m for m in sure if m.row.entry.primary and m.score >= best.score - PRIMARY_REACH), None)
+            best = primary or best
+        return best
+    if not candidates:
+        return None
+    top = candidates[0]
+    if top.row.question_cover < CLEAR_COVER or top.label_score < MIN_LABEL_SCORE or (unit is not None and top.fact.unit != unit):
+        return None
+    row = (top.fact.table, top.fact.line)
+    rival = next((m for m in candidates if (m.fact.table, m.fact.line) != row and m.fact.value != top.fact.value), None)
+    if rival is not None and rival.score > top.score - CLEAR_MARGIN:
+        return None
+    return top
 
 
 def confident(match: FactMatch) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from filingqa.app.engine.vocabulary import content_words
+from filingqa.app.engine.vocabulary import content_words, filing_words
 from filingqa.ingest.model import Column, Filing, Row, Table
 
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”)]))\s+(?=[A-Z\"“(])")
@@ -33,6 +33,7 @@ class RowEntry:
     head_words: frozenset[str] = frozenset()  # the label's words before "of"/"from"/"on"
     full_words: frozenset[str] = frozenset()  # the label's words, qualifiers included
     section_words: frozenset[str] = frozenset()  # its caption's words ("Georgia Power")
+    literal_label_words: frozenset[str] = frozenset()  # label_words without concept tokens
 
 
 @dataclass
@@ -75,19 +76,20 @@ _PRIMARY = re.compile(
 
 def build_index(filing: Filing, label_texts: list[str], label_vectors: np.ndarray) -> FilingIndex:
     position = {t: i for i, t in enumerate(label_texts)}
-    name_words = frozenset(content_words(" ".join(filter(None, [filing.company or "", _company_from_name(filing.name)]))))
+    name_words = frozenset(content_words(" ".join(filter(None, [filing.company or "", _company_from_name(filing.name), _initials(filing.company or "")]))))
     rows: list[RowEntry] = []
     columns: dict[tuple[str, int], ColumnEntry] = {}
     for table in filing.tables:
         for i, col in enumerate(table.columns):
             columns[(table.id, i)] = ColumnEntry(col, frozenset(content_words(col.label)))
-        title_words = frozenset(content_words(table.title))
+        title_words = frozenset(filing_words(table.title))
         primary = bool(_PRIMARY.match(table.title))
         for row in table.rows:
             label_words = frozenset(content_words(core_label(row.label)))
+            literal_label = frozenset(content_words(core_label(row.label), with_concepts=False))
             # The caption above a row and the table's title speak for it ("Diluted" under
             # "Earnings per common share"; "U.S." in "COMPARABLE SALES").
-            words = label_words | frozenset(content_words(row.label)) | frozenset(content_words(row.section or "")) | title_words
+            words = label_words | literal_label | frozenset(filing_words(row.label)) | frozenset(filing_words(row.section or "")) | title_words
             ctx = f"{row.section} {row.label}" if row.section else row.label
             units = frozenset(col.unit or row.unit for col, v in zip(table.columns, row.values) if v is not None) or frozenset({row.unit})
             head = frozenset(content_words(_HEAD.split(core_label(row.label), maxsplit=1)[0])) - name_words
@@ -104,6 +106,7 @@ def build_index(filing: Filing, label_texts: list[str], label_vectors: np.ndarra
                     head,
                     frozenset(content_words(_FOOTNOTE_REF.sub("", row.label))) - name_words,
                     frozenset(content_words(row.section or "")) - _WHOLE,
+                    literal_label - name_words,
                 )
             )
     sentences = split_sentences(filing)
@@ -132,6 +135,16 @@ def core_label(label: str) -> str:
 
 def _company_from_name(name: str) -> str:
     return re.split(r"[-_.]", name)[0]
+
+
+_LEGAL_FORM = re.compile(r"\b(?:inc|incorporated|corp|corporation|co|company|ltd|limited|plc|llc|lp|the|holdings?|group|n\.?v|s\.?a)\b\.?|[,.&]", re.IGNORECASE)
+
+
+def _initials(company: str) -> str:
+    """ "TI" for Texas Instruments Incorporated, "IBM" for International Business Machines: what
+    analysts call a company of several words."""
+    words = [w for w in _LEGAL_FORM.sub(" ", company).split() if w[:1].isalpha()]
+    return "".join(w[0] for w in words) if len(words) >= 2 else ""
 
 
 def split_sentences(filing: Filing) -> list[Sentence]:
@@ -169,7 +182,7 @@ def split_sentences(filing: Filing) -> list[Sentence]:
                 continue
             first = max(n for p, n in offsets if p <= a) if offsets else para[0][0]
             last = max(n for p, n in offsets if p <= max(a, b - 1))
-            out.append(Sentence(chunk, first, last, content_words(chunk, drop_periods=False), section_at.get(first)))
+            out.append(Sentence(chunk, first, last, filing_words(chunk, drop_periods=False), section_at.get(first)))
         para.clear()
 
     for n, line in enumerate(filing.lines, start=1):
@@ -177,12 +190,12 @@ def split_sentences(filing: Filing) -> list[Sentence]:
         if not stripped or n in in_table:
             flush()
             if n in in_table and stripped:
-                out.append(Sentence(re.sub(r"\s{2,}|\t+", "  ", stripped), n, n, content_words(stripped, drop_periods=False), section_at.get(n)))
+                out.append(Sentence(re.sub(r"\s{2,}|\t+", "  ", stripped), n, n, filing_words(stripped, drop_periods=False), section_at.get(n)))
             continue
         # A short line (a cover-page field, a heading, a contact) is a unit of its own.
         if len(stripped) < 70 and not stripped.endswith((",", "-", "and", "of", "the")):
             flush()
-            out.append(Sentence(stripped, n, n, content_words(stripped, drop_periods=False), section_at.get(n)))
+            out.append(Sentence(stripped, n, n, filing_words(stripped, drop_periods=False), section_at.get(n)))
             continue
         para.append((n, line))
         if stripped.endswith((".", ":", "!", "?", '"', "”")) and len(stripped) < 60:
@@ -202,7 +215,7 @@ def _attach_leads(filing: Filing, sentences: list[Sentence]) -> None:
     leads: list[tuple[int, frozenset[str]]] = []
     for n, line in enumerate(filing.lines, start=1):
         if _LEAD.match(line.strip()):
-            leads.append((n, frozenset(content_words(line, drop_periods=False))))
+            leads.append((n, frozenset(filing_words(line, drop_periods=False))))
     if not leads:
         return
     k = 0

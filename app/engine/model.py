@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import Enum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 
 class AnswerKind(str, Enum):
@@ -58,3 +58,10 @@ class Answer(BaseModel):
     citations: list[Citation] = []
     latency_ms: float = 0.0
     question_kind: str | None = Field(default=None, description="how the question was classified: figure | derived | narrative | unanswerable")
+    understood_as: str | None = Field(default=None, description="the question as the engine read it: a follow-up merged with the conversation's previous question; the question itself when standalone")
+
+    @model_validator(mode="after")
+    def _read_as_asked(self) -> "Answer":
+        if self.understood_as is None:
+            self.understood_as = self.question
+        return self

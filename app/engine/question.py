@@ -30,9 +30,20 @@ _FIRST_N_WEEKS = re.compile(
     r"\bfirst\s+(?P<n>\d+|thirteen|twenty-six|thirty-nine|twenty six|thirty nine)\s+weeks\s+of\s+(?:fiscal\s+)?(?P<y>(?:19|20)\d{2})", re.IGNORECASE
 )
 _MONTH_YEAR = re.compile(r"\b(?P<m>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?\s+(?P<y>(?:19|20)\d{2})\b", re.IGNORECASE)
-_FISCAL_YEAR = re.compile(r"\b(?:fiscal(?:\s+year)?|fy)\s*'?(?P<y>(?:19|20)\d{2})\b|\b(?P<y2>(?:19|20)\d{2})\s+fiscal\s+year\b", re.IGNORECASE)
+# "fiscal 2018", "FY2018", "FY18", "FY '18", "the 2018 fiscal year", "fiscal year end 2004"
+_FISCAL_YEAR = re.compile(
+    r"\b(?:fiscal(?:\s+year)?|fy)\s*'?(?P<y>(?:19|20)\d{2})\b|\bfy\s*'?(?P<yy>\d{2})\b|\b(?P<y2>(?:19|20)\d{2})\s+fiscal\s+year\b"
+    r"|\bfiscal\s+year[\s-]end(?:ed|ing)?\s+(?P<y3>(?:19|20)\d{2})\b",
+    re.IGNORECASE,
+)
 _YEAR = re.compile(r"(?<![\d,.$])(?P<y>(?:19|20)\d{2})(?![\d,.%])")
-_PRIOR = re.compile(r"\b(year[\s-]ago|prior[\s-]year|previous[\s-]year|last[\s-]year|a year earlier|same (?:quarter|period) (?:of |in )?(?:the )?(?:prior|previous|last) year)\b", re.IGNORECASE)
+_PRIOR = re.compile(
+    r"\b(year[\s-]ago|(?:prior|previous|preceding|last)[\s-](?:fiscal[\s-])?year|a year (?:earlier|before)|year[\s-]earlier"
+    r"|same (?:quarter|period) (?:of |in )?(?:the )?(?:prior|previous|last) (?:fiscal )?year)\b",
+    re.IGNORECASE,
+)
+# "at the end of fiscal 2019", "year end FY2018", "fiscal year-end 2004": the balance at the year's close.
+_AT_YEAR_END = re.compile(r"\b(?:end|close)\s+of\s+(?:the\s+)?(?:fiscal|fy)|\byear[\s-]end\b|\bfiscal\s+year[\s-]end", re.IGNORECASE)
 _INSTANT = re.compile(r"\b(as of|at|balance|on hand|hold|held|outstanding at|end of)\b", re.IGNORECASE)
 _INSTANT_STRONG = re.compile(r"\b(at the end of|as of|balance at|on hand|(?:hold|held|have|had) at|outstanding at|at (?:the )?(?:fiscal )?(?:year|quarter)[\s-]end)\b", re.IGNORECASE)
 _YEAR_END = re.compile(r"\b(?:fiscal\s+)?year[\s-]end\b", re.IGNORECASE)
@@ -83,7 +94,7 @@ class PeriodQuery:
 
     @property
     def empty(self) -> bool:
-        return not (self.exact or self.window or self.month_year or self.year or self.months or self.prior)
+        return not (self.exact or self.window or self.month_year or self.year or self.fiscal_year or self.months or self.prior)
 
     def describe(self) -> str:
         bits = []
@@ -210,7 +221,7 @@ def parse_period(question: str, calendar: FiscalCalendar) -> PeriodQuery:
             pq.fiscal_year = fy
         elif fy:
             pq.fiscal_year = fy
-            if pq.months == 12 or pq.year_end:
+            if pq.months == 12 or pq.year_end or (pq.instant and _AT_YEAR_END.search(q)):
                 pq.window = calendar.year_end(fy)
     if not pq.exact and not pq.window:
         m = _MONTH_YEAR.search(q)
@@ -220,8 +231,13 @@ def parse_period(question: str, calendar: FiscalCalendar) -> PeriodQuery:
             years = [int(y) for y in _YEAR.findall(q)]
             if years:
                 pq.year = years[0]
+                if pq.year_end or (pq.instant and _AT_YEAR_END.search(q)):
+                    pq.window = calendar.year_end(pq.year)
     if _YTD.search(q) and not pq.months:
         pq.months = None
+    if pq.prior and (pq.window or pq.fiscal_year or pq.year or pq.month_year):
+        # "in the prior fiscal year, FY2018": the year named says which; "prior" only describes it.
+        pq.prior = False
     return pq
 
 
@@ -229,7 +245,9 @@ def _fiscal_year(q: str) -> int | None:
     m = _FISCAL_YEAR.search(q)
     if not m:
         return None
-    return int(m["y"] or m["y2"])
+    if m["yy"]:
+        return 2000 + int(m["yy"]) if int(m["yy"]) < 70 else 1900 + int(m["yy"])
+    return int(m["y"] or m["y2"] or m["y3"])
 
 
 def period_score(pq: PeriodQuery, col: Period, calendar: FiscalCalendar) -> float:

@@ -79,7 +79,8 @@ def _is_year(text: str) -> bool:
 
 
 def pick_amount(
-    sentence: str, keywords: list[str], year: int | None, unit: Unit | None, when: date | None = None, asks_change: bool = False, current_year: int | None = None
+    sentence: str, keywords: list[str], year: int | None, unit: Unit | None, when: date | None = None, asks_change: bool = False, current_year: int | None = None,
+    when_days: int = 0,
 ) -> TextAmount | None:
     """The amount the question asks for.
 
@@ -109,12 +110,13 @@ def pick_amount(
     lower = sentence.lower()
     if when is not None:
         # "50,773,796 shares at November 2, 2024, 50,445,186 shares at February 3, 2024": the
-        # amount just before the asked date.
-        for d, start, _ in find_dates(sentence):
-            if d == when:
-                before = [a for a in amounts if a.start < start and start - a.start < 60]
-                if before:
-                    return before[-1]
+        # amount just before the asked date (the nearest the sentence names, within `when_days`:
+        # a fiscal year-end asked by name is known to within a 52/53-week year's drift).
+        dated = sorted((abs((d - when).days), start) for d, start, _ in find_dates(sentence) if abs((d - when).days) <= when_days)
+        for _, start in dated[:1]:
+            before = [a for a in amounts if a.start < start and start - a.start < 60]
+            if before:
+                return before[-1]
     resp = lower.find("respectively")
     if resp > 0 and year is not None:
         group = [a for a in amounts if a.end <= resp]

@@ -54,8 +54,19 @@ def unit_words(fig: Figure) -> str:
     return f"{fig.unit}{scale}"
 
 
+def understood_note(answer: Answer) -> str:
+    """Under a follow-up's answer: the question as the engine read it ("" for a standalone one)."""
+    if not answer.understood_as or answer.understood_as.strip() == answer.question.strip():
+        return ""
+    return f'\n\n<span class="fq-understood">Read as: {md_escape(escape(answer.understood_as, quote=False))}</span>'
+
+
 def chat_markdown(answer: Answer) -> str:
     """The assistant's message: the figure large, then its label, period and unit, then the answer."""
+    return _chat_body(answer) + understood_note(answer)
+
+
+def _chat_body(answer: Answer) -> str:
     text = md_escape(answer.answer.replace("\\$", "$"))
     if answer.abstained or answer.kind == AnswerKind.ABSTAIN:
         return f"**Not stated in this filing.**\n{text}"
@@ -245,10 +256,12 @@ def passage_html(filing: Filing, citations: list[Citation], mark: str | None = N
     return head + f'<div class="fq-passage">{"".join(rows)}</div>'
 
 
-def source_html(answer: Answer | None, filing: Filing | None) -> str:
+def source_html(answer: Answer | None, filing: Filing | None, page: str = "") -> str:
+    """The source panel: `page` (a PDF filing's cited page with the cell boxed, from pdfpage.py)
+    first when there is one, then the parsed table, passage or formula."""
     if answer is None or filing is None:
         return '<div class="fq-source fq-empty">Ask a question: the table cell or passage the answer comes from shows here.</div>'
-    parts = ['<div class="fq-source">', '<div class="fq-source-title">Source</div>']
+    parts = ['<div class="fq-source">', '<div class="fq-source-title">Source</div>', page]
     if answer.kind == AnswerKind.DERIVED and answer.figures:
         result, inputs = answer.figures[0], answer.figures[1:]
         parts.append(f'<div class="fq-formula"><span class="fq-muted">computed</span> <b>{_h(figure_value(result))}</b> = <code>{_h(result.formula or "")}</code></div>')

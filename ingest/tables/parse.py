@@ -193,7 +193,9 @@ def parse_table(raw: RawTable, context: list[str], table_id: str, document_scale
         header_lines_text.append(" ".join(c.text for c in cells))
         for i, texts in enumerate(assign_header_cells(over, spans, raw.grid)):
             header_texts[i].extend(texts)
-    title = _title(context)
+    # A statement's name may open the table itself (an HTML statement whose first row reads
+    # "Consolidated Statements of Income  For Years Ended December 31,"): it outranks the text above.
+    title = _title(context + [h for h in header_lines_text if TITLE_WORDS.search(h)])
     # The table's own statement of scale wins; else the document's ("Notes ... (dollars in
     # millions, except per-share amounts; shares in millions)" covers every note table).
     scale, share_scale = find_scale(header_lines_text + list(reversed(context)) + ([document_scale] if document_scale else []))

@@ -21,6 +21,35 @@ def test_reingest_embeds_nothing(make_service, sample_filing):
     assert [f.id for f in service.list_filings()] == [first.id]
 
 
+def test_ingest_times_are_the_whole_wall_time_and_its_parts(make_service, sample_filing):
+    service = make_service()
+    started = time.perf_counter()
+    report = service.ingest_file(sample_filing)
+    wall = time.perf_counter() - started
+    body = report.as_json()
+    assert body["parse_seconds"] > 0 and body["embed_seconds"] > 0
+    # The parts are inside the whole, and the whole is this call's wall time (not the store's share).
+    assert report.parse_seconds + report.embed_seconds <= report.seconds <= wall
+
+
+def test_reingest_of_an_unchanged_file_skips_parsing(make_service, sample_filing, monkeypatch):
+    service = make_service()
+    first = service.ingest_file(sample_filing)
+
+    def no_parse(*args, **kwargs):
+        raise AssertionError("an unchanged file must be found by its hash, not parsed again")
+
+    monkeypatch.setattr("filingqa.app.service.parse_filing", no_parse)
+    again = service.ingest_bytes(sample_filing.read_bytes(), sample_filing.name)
+    assert (again.id, again.created, again.embedded, again.chunks, again.facts, again.tables) == (first.id, False, 0, first.chunks, first.facts, first.tables)
+    assert again.parse_seconds == 0 and again.seconds < 1.0
+    # A filing whose ingest was interrupted (its intent marker still there) is not taken as stored:
+    # it goes the full way, which finishes it.
+    service.store._mark(first.id, "ingest", first.name)
+    with pytest.raises(AssertionError, match="found by its hash"):
+        service.ingest_file(sample_filing)
+
+
 def test_delete_removes_every_trace(make_service, sample_filing):
     service = make_service()
     report = service.ingest_file(sample_filing)

@@ -105,7 +105,7 @@ def build_index(filing: Filing, label_texts: list[str], label_vectors: np.ndarra
                     primary,
                     head,
                     frozenset(content_words(_FOOTNOTE_REF.sub("", row.label))) - name_words,
-                    frozenset(content_words(row.section or "")) - _WHOLE,
+                    frozenset(content_words(row.section or "", with_concepts=False)) - _WHOLE,  # counted word by word: a caption is as long as it reads
                     literal_label - name_words,
                 )
             )

@@ -213,9 +213,7 @@ CONCEPTS: tuple[Concept, ...] = (
     ),
 )
 
-BY_ID = {c.id: c for c in CONCEPTS}
 BY_TOKEN = {c.token: c for c in CONCEPTS}
-BY_XBRL = {x: c for c in CONCEPTS for x in c.xbrl}
 
 # One pattern per concept, compiled once; tried in the order above.
 _PATTERNS: tuple[tuple[re.Pattern, str], ...] = tuple(
@@ -228,11 +226,6 @@ def rewrite(text: str) -> str:
     for pattern, token in _PATTERNS:
         text = pattern.sub(f" {token} ", text)
     return text
-
-
-def concepts_in(text: str) -> list[Concept]:
-    """The concepts a lowercased, rewritten text names, in order of mention."""
-    return [BY_TOKEN[w] for w in re.findall(rf"\b{PREFIX}[a-z]+\b", text) if w in BY_TOKEN]
 
 
 def is_concept_token(word: str) -> bool:
